@@ -1,0 +1,1 @@
+"""Every side effect of a signup: database, SMTP, ledger, numbers, PBX configuration."""

@@ -1,0 +1,1 @@
+"""Pydantic contracts shared by the API, the workflows and the activities."""

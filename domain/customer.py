@@ -1,0 +1,200 @@
+"""What a WL administrator sends to create a customer, and what the API shows back."""
+
+from datetime import datetime
+from typing import Annotated, Self
+from uuid import UUID
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_extra_types.country import CountryAlpha2
+from pydantic_extra_types.phone_numbers import PhoneNumberValidator
+from pydantic_extra_types.timezone_name import TimeZoneName
+
+from domain.enums import AdministratorKind, BillingMode, CustomerStatus, SignupPath
+from domain.money import Amount
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+E164 = Annotated[str, PhoneNumberValidator(number_format="E164")]
+PlanCode = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_.-]{1,40}$")
+]
+LanguageTag = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
+ExtensionNumber = Annotated[str, StringConstraints(pattern=r"^[0-9]{2,6}$")]
+
+
+class Strict(BaseModel):
+    """Unknown fields are refused so that a typo is an error, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Contact(Strict):
+    first_name: Name
+    last_name: Name
+    email: EmailStr = Field(max_length=254)
+    phone: E164
+
+
+class Business(Strict):
+    name: Line
+    registration_number: ShortText | None = None
+    tax_id: ShortText | None = None
+    industry: Line | None = None
+    website: Line | None = None
+
+
+class Address(Strict):
+    line1: Line
+    line2: Line | None = None
+    city: Name
+    region: Name | None = None
+    postal_code: ShortText
+    country: CountryAlpha2
+
+
+class NumberCount(Strict):
+    """Take this many numbers from the WL's available pool."""
+
+    count: int = Field(ge=1, le=100)
+
+
+class NumberList(Strict):
+    """Take exactly these numbers from the WL's inventory."""
+
+    numbers: list[E164] = Field(min_length=1, max_length=100)
+
+    @model_validator(mode="after")
+    def _unique(self) -> Self:
+        if len(set(self.numbers)) != len(self.numbers):
+            raise ValueError("numbers must not repeat")
+        return self
+
+
+class Extension(Strict):
+    number: ExtensionNumber
+    name: Name
+    email: EmailStr | None = Field(default=None, max_length=254)
+
+
+class PbxSettings(Strict):
+    timezone: TimeZoneName
+    language: LanguageTag = "en"
+    outbound_caller_id: E164 | None = Field(
+        default=None,
+        description="One of the customer's numbers; defaults to the first allocated number.",
+    )
+    voicemail: bool = True
+    call_recording: bool = False
+    extensions: list[Extension] = Field(default_factory=list, max_length=500)
+
+    @model_validator(mode="after")
+    def _unique_extensions(self) -> Self:
+        numbers = [extension.number for extension in self.extensions]
+        if len(set(numbers)) != len(numbers):
+            raise ValueError("extension numbers must not repeat")
+        return self
+
+
+class CreateCustomerRequest(Strict):
+    path: SignupPath
+    contact: Contact
+    business: Business
+    address: Address
+    service_address: Address | None = Field(
+        default=None, description="Defaults to `address` when omitted."
+    )
+    plan_code: PlanCode
+    numbers: NumberCount | NumberList | None = None
+    pbx_settings: PbxSettings | None = None
+
+    @field_validator("numbers")
+    @classmethod
+    def _numbers_only_when_managed(
+        cls, numbers: NumberCount | NumberList | None, info: ValidationInfo
+    ) -> NumberCount | NumberList | None:
+        if numbers is not None and info.data.get("path") is SignupPath.SELF_SERVE:
+            raise ValueError("only a wl_managed signup may add numbers")
+        return numbers
+
+    @field_validator("pbx_settings")
+    @classmethod
+    def _pbx_settings_fit_the_numbers(
+        cls, settings: PbxSettings | None, info: ValidationInfo
+    ) -> PbxSettings | None:
+        if settings is None:
+            return None
+        if info.data.get("path") is SignupPath.SELF_SERVE:
+            raise ValueError("only a wl_managed signup may set PBX settings")
+        caller_id = settings.outbound_caller_id
+        numbers = info.data.get("numbers")
+        if caller_id is not None:
+            if numbers is None:
+                raise ValueError("outbound_caller_id needs numbers in the same request")
+            if isinstance(numbers, NumberList) and caller_id not in numbers.numbers:
+                raise ValueError("outbound_caller_id must be one of the requested numbers")
+        return settings
+
+    @model_validator(mode="after")
+    def _service_address_defaults_to_address(self) -> Self:
+        if self.service_address is None:
+            self.service_address = self.address.model_copy()
+        return self
+
+    @property
+    def effective_service_address(self) -> Address:
+        return self.service_address or self.address
+
+
+class AccountAdministratorView(BaseModel):
+    email: str
+    kind: AdministratorKind
+
+
+class BillingView(BaseModel):
+    mode: BillingMode
+    charged: Amount
+    currency: str
+
+
+class FailureView(BaseModel):
+    type: str
+    message: str
+
+
+class WorkflowLink(BaseModel):
+    id: str
+    temporal_ui_url: str
+
+
+class CustomerView(BaseModel):
+    customer_id: UUID
+    white_label_id: UUID
+    path: SignupPath
+    status: CustomerStatus
+    contact: Contact | None
+    business: Business | None
+    address: Address | None
+    service_address: Address | None
+    plan_code: str
+    numbers: list[str]
+    account_administrators: list[AccountAdministratorView]
+    billing: BillingView
+    pbx_settings: PbxSettings | None
+    created_at: datetime
+    activated_at: datetime | None
+    failure: FailureView | None
+    workflow: WorkflowLink
+
+
+class CustomerList(BaseModel):
+    customers: list[CustomerView]

@@ -1,0 +1,1 @@
+"""How the world reaches the workflows: HTTP API, management CLI, local dev stack."""

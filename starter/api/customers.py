@@ -1,0 +1,86 @@
+"""`/v1/customers`: create a customer and read customers of the caller's white label."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+
+from domain.customer import CreateCustomerRequest, CustomerList, CustomerView
+from domain.enums import CustomerStatus
+from starter.api.dependencies import AppServices, AuthenticatedCaller
+from starter.api.errors import ErrorEnvelope, error_response
+from starter.signups import FORBIDDEN, IDEMPOTENCY_CONFLICT, NOT_IMPLEMENTED, SignupRejected
+from starter.views import customer_view, customer_views
+from store.schema import Customer
+
+router = APIRouter(prefix="/v1/customers", tags=["customers"])
+
+REJECTION_STATUS = {FORBIDDEN: 403, IDEMPOTENCY_CONFLICT: 409, NOT_IMPLEMENTED: 501}
+ERRORS: dict[int | str, dict[str, object]] = {
+    code: {"model": ErrorEnvelope} for code in (401, 403, 404, 409, 422, 501)
+}
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=CustomerView,
+    responses={**ERRORS, 202: {"model": CustomerView, "description": "still provisioning"}},
+    summary="Create a customer",
+)
+async def create_customer(
+    body: CreateCustomerRequest,
+    app: AppServices,
+    caller: AuthenticatedCaller,
+    idempotency_key: Annotated[
+        str | None, Header(min_length=1, max_length=200, alias="Idempotency-Key")
+    ] = None,
+) -> Response:
+    """A `wl_managed` signup completes before the answer: 201 with the active customer,
+    or 422 with the business reason (the customer then reads `failed`)."""
+    try:
+        outcome = await app.signups.create(caller, body, idempotency_key)
+    except SignupRejected as rejected:
+        return error_response(
+            REJECTION_STATUS.get(rejected.kind, 422), rejected.kind, rejected.message
+        )
+    if outcome.failure is not None:
+        return error_response(422, outcome.failure.type, outcome.failure.message)
+    async with app.sessions() as session:
+        view = await customer_view(
+            session, outcome.customer_id, caller.white_label_id, app.settings
+        )
+    if view is None:
+        return error_response(202, "Accepted", f"customer {outcome.customer_id} is being created")
+    status_code = 201 if outcome.finished or view.status is CustomerStatus.ACTIVE else 202
+    return JSONResponse(view.model_dump(mode="json"), status_code=status_code)
+
+
+@router.get("/{customer_id}", response_model=CustomerView, responses=ERRORS)
+async def get_customer(
+    customer_id: uuid.UUID, app: AppServices, caller: AuthenticatedCaller
+) -> CustomerView | Response:
+    async with app.sessions() as session:
+        view = await customer_view(session, customer_id, caller.white_label_id, app.settings)
+    if view is None:
+        return error_response(404, "NotFound", "no such customer")
+    return view
+
+
+@router.get("", response_model=CustomerList, responses=ERRORS)
+async def list_customers(
+    app: AppServices,
+    caller: AuthenticatedCaller,
+    status: CustomerStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> CustomerList:
+    query = select(Customer).where(Customer.white_label_id == caller.white_label_id)
+    if status is not None:
+        query = query.where(Customer.status == status.value)
+    query = query.order_by(Customer.created_at.desc(), Customer.id).limit(limit).offset(offset)
+    async with app.sessions() as session:
+        customers = list(await session.scalars(query))
+        return CustomerList(customers=await customer_views(session, customers, app.settings))

@@ -1,0 +1,53 @@
+"""What every route needs: the shared services and the authenticated caller."""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from temporalio.client import Client
+
+from domain.settings import Settings
+from starter.auth import Caller, caller_for_key
+from starter.signups import SignupService
+from store.engine import SessionFactory
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    sessions: SessionFactory
+    temporal: Client
+    signups: SignupService
+    mail_dir: Path | None = None
+
+
+def services(request: Request) -> Services:
+    found: Services = request.app.state.services
+    return found
+
+
+_bearer = HTTPBearer(auto_error=False)
+UNAUTHORIZED = HTTPException(
+    status_code=401,
+    detail="a valid API key is required",
+    headers={"WWW-Authenticate": "Bearer"},
+)
+
+
+async def caller(
+    app: Annotated[Services, Depends(services)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Caller:
+    if credentials is None:
+        raise UNAUTHORIZED
+    async with app.sessions() as session:
+        found = await caller_for_key(session, credentials.credentials)
+    if found is None:
+        raise UNAUTHORIZED
+    return found
+
+
+AppServices = Annotated[Services, Depends(services)]
+AuthenticatedCaller = Annotated[Caller, Depends(caller)]

@@ -1,0 +1,71 @@
+"""One error envelope for every refusal: `{"error": {"type", "message", "fields"?}}`."""
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException
+
+
+class FieldError(BaseModel):
+    path: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    type: str
+    message: str
+    fields: list[FieldError] | None = None
+
+
+class ErrorEnvelope(BaseModel):
+    error: ErrorBody
+
+
+def error_response(
+    status_code: int, kind: str, message: str, fields: list[FieldError] | None = None
+) -> JSONResponse:
+    body = ErrorEnvelope(error=ErrorBody(type=kind, message=message, fields=fields))
+    return JSONResponse(body.model_dump(mode="json", exclude_none=True), status_code=status_code)
+
+
+def _field_path(location: tuple[Any, ...]) -> str:
+    parts = [str(part) for part in location]
+    if parts and parts[0] in {"body", "query", "path", "header"}:
+        parts = parts[1:]
+    # Union members add their class name to the location; callers never see those.
+    return ".".join(part for part in parts if not part[:1].isupper())
+
+
+def _without_value_error_prefix(message: str) -> str:
+    return message.removeprefix("Value error, ")
+
+
+async def _validation_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    fields = [
+        FieldError(
+            path=_field_path(tuple(item["loc"])), message=_without_value_error_prefix(item["msg"])
+        )
+        for item in error.errors()
+    ]
+    summary = "; ".join(f"{field.path or 'body'}: {field.message}" for field in fields)
+    return error_response(422, "ValidationError", summary, fields)
+
+
+async def _http_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, HTTPException)
+    kinds = {401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed"}
+    response = error_response(
+        error.status_code, kinds.get(error.status_code, "HttpError"), str(error.detail)
+    )
+    if error.headers:
+        response.headers.update(error.headers)
+    return response
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)

@@ -1,0 +1,342 @@
+"""`python -m starter ...`: the management CLI. Every command takes --json.
+
+Bad arguments exit 2 with one line naming the problem, and write nothing.
+"""
+
+import argparse
+import asyncio
+import json
+import sys
+import uuid
+from collections.abc import Awaitable, Callable
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, NoReturn
+
+from pydantic import ValidationError
+
+from domain.customer import CreateCustomerRequest
+from domain.enums import UserRole
+from domain.settings import Settings, load_settings
+from starter import admin
+from store.engine import SessionFactory, create_engine, create_session_factory
+from store.migrate import DatabaseNotMigrated
+
+
+class OneLineParser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message}\n")
+
+
+class UsageError(Exception):
+    """A bad argument found after parsing; exits 2 like argparse does."""
+
+
+def amount(value: str) -> Decimal:
+    try:
+        parsed = Decimal(value)
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an amount like 49.00") from None
+    if not parsed.is_finite() or parsed < 0 or parsed != parsed.quantize(Decimal("0.01")):
+        raise argparse.ArgumentTypeError(f"{value!r} is not an amount like 49.00")
+    return parsed.quantize(Decimal("0.01"))
+
+
+def currency(value: str) -> str:
+    import pycountry
+
+    if pycountry.currencies.get(alpha_3=value.upper()) is None:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an ISO-4217 currency code")
+    return value.upper()
+
+
+def email(value: str) -> str:
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise argparse.ArgumentTypeError(f"{value!r}: {error}") from None
+
+
+def output(args: argparse.Namespace, data: dict[str, Any], human: str) -> None:
+    if args.json:
+        print(json.dumps(data, default=str, indent=2))
+    else:
+        print(human)
+
+
+async def _with_sessions(
+    settings: Settings, action: Callable[[SessionFactory], Awaitable[None]]
+) -> None:
+    from store.migrate import ensure_migrated
+
+    engine = create_engine(settings.database_url)
+    try:
+        await ensure_migrated(engine)
+        await action(create_session_factory(engine))
+    finally:
+        await engine.dispose()
+
+
+async def db_upgrade(args: argparse.Namespace, settings: Settings) -> None:
+    from store.migrate import head_revision, upgrade
+
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+    output(args, {"revision": head_revision()}, f"database at revision {head_revision()}")
+
+
+async def wl_create(args: argparse.Namespace, settings: Settings) -> None:
+    async def act(sessions: SessionFactory) -> None:
+        created = await admin.create_white_label(
+            sessions,
+            name=args.name,
+            admin_email=args.admin_email,
+            currency=args.currency,
+            credit_limit=args.credit_limit,
+        )
+        output(
+            args,
+            {
+                "white_label_id": created.white_label_id,
+                "admin_user_id": created.admin_user_id,
+                "api_key": created.api_key,
+            },
+            f"white label {created.white_label_id}\nadministrator {created.admin_user_id}\n"
+            f"API key (shown once): {created.api_key}",
+        )
+
+    await _with_sessions(settings, act)
+
+
+async def wl_add_user(args: argparse.Namespace, settings: Settings) -> None:
+    async def act(sessions: SessionFactory) -> None:
+        created = await admin.add_user(
+            sessions, white_label_id=args.wl, email=args.email, role=UserRole(args.role)
+        )
+        output(
+            args,
+            {"user_id": created.user_id, "api_key": created.api_key},
+            f"user {created.user_id}\nAPI key (shown once): {created.api_key}",
+        )
+
+    await _with_sessions(settings, act)
+
+
+async def plans_add(args: argparse.Namespace, settings: Settings) -> None:
+    async def act(sessions: SessionFactory) -> None:
+        plan = await admin.add_plan(
+            sessions,
+            white_label_id=args.wl,
+            code=args.code,
+            name=args.name,
+            setup_fee=args.setup_fee,
+            monthly_fee=args.monthly_fee,
+            initial_funding=args.initial_funding,
+        )
+        output(
+            args,
+            {"plan_id": plan.id, "code": plan.code, "currency": plan.currency},
+            f"plan {plan.code} ({plan.id})",
+        )
+
+    await _with_sessions(settings, act)
+
+
+async def numbers_add(args: argparse.Namespace, settings: Settings) -> None:
+    numbers = list(args.numbers)
+    if args.range:
+        first, _, last = args.range.partition(":")
+        numbers += admin.expand_number_range(first, last)
+    if not numbers:
+        raise UsageError("give numbers in E.164 form or --range FIRST:LAST")
+
+    async def act(sessions: SessionFactory) -> None:
+        added, present = await admin.add_numbers(sessions, white_label_id=args.wl, numbers=numbers)
+        output(
+            args,
+            {"added": added, "already_present": present},
+            f"{len(added)} numbers added, {len(present)} already present",
+        )
+
+    await _with_sessions(settings, act)
+
+
+async def customers_create(args: argparse.Namespace, settings: Settings) -> None:
+    from starter.auth import caller_for_key
+    from starter.signups import SignupRejected, SignupService
+    from starter.temporal import connect
+    from starter.views import customer_view
+
+    try:
+        body = json.loads(Path(args.file).read_text())
+        request = CreateCustomerRequest.model_validate(body)
+    except OSError as error:
+        raise UsageError(f"--file: {error.strerror}") from None
+    except json.JSONDecodeError as error:
+        raise UsageError(f"--file: not JSON ({error.msg} at line {error.lineno})") from None
+    except ValidationError as error:
+        first = error.errors()[0]
+        path = ".".join(str(part) for part in first["loc"] if not str(part)[:1].isupper())
+        raise UsageError(f"--file: {path}: {first['msg']}") from None
+
+    async def act(sessions: SessionFactory) -> None:
+        async with sessions() as session:
+            caller = await caller_for_key(session, args.api_key)
+        if caller is None:
+            raise UsageError("--api-key: not a valid API key")
+        service = SignupService(await connect(settings), sessions, settings)
+        try:
+            outcome = await service.create(caller, request, args.idempotency_key)
+        except SignupRejected as rejected:
+            raise UsageError(f"{rejected.kind}: {rejected.message}") from None
+        async with sessions() as session:
+            view = await customer_view(
+                session, outcome.customer_id, caller.white_label_id, settings
+            )
+        data: dict[str, Any] = (
+            view.model_dump(mode="json") if view else {"customer_id": str(outcome.customer_id)}
+        )
+        if outcome.failure:
+            data["error"] = outcome.failure.model_dump()
+        status = view.status.value if view else "provisioning"
+        output(args, data, f"customer {outcome.customer_id}: {status}")
+        if outcome.failure:
+            print(f"{outcome.failure.type}: {outcome.failure.message}", file=sys.stderr)
+            raise SystemExit(1)
+
+    await _with_sessions(settings, act)
+
+
+async def customers_show(args: argparse.Namespace, settings: Settings) -> None:
+    from sqlalchemy import select
+
+    from starter.views import customer_views
+    from store.schema import Customer
+
+    async def act(sessions: SessionFactory) -> None:
+        async with sessions() as session:
+            customer = await session.scalar(select(Customer).where(Customer.id == args.id))
+            if customer is None:
+                raise UsageError(f"no customer {args.id}")
+            view = (await customer_views(session, [customer], settings))[0]
+        output(
+            args,
+            view.model_dump(mode="json"),
+            f"customer {view.customer_id}: {view.status.value} ({view.path.value}, "
+            f"plan {view.plan_code}, numbers {', '.join(view.numbers) or 'none'})",
+        )
+
+    await _with_sessions(settings, act)
+
+
+async def temporal_setup(args: argparse.Namespace, settings: Settings) -> None:
+    from starter.temporal import connect, register_search_attributes
+
+    client = await connect(settings)
+    added = await register_search_attributes(client, settings.temporal_namespace)
+    output(
+        args,
+        {"namespace": settings.temporal_namespace, "added": added},
+        f"search attributes on {settings.temporal_namespace}: "
+        + (f"added {', '.join(added)}" if added else "all present"),
+    )
+
+
+async def api(args: argparse.Namespace, settings: Settings) -> None:
+    from starter.server import serve_api
+
+    await serve_api(settings, host=args.host, port=args.port)
+
+
+async def dev(args: argparse.Namespace, settings: Settings) -> None:
+    from starter.dev import run_dev_stack
+
+    await run_dev_stack(json_output=args.json)
+
+
+Command = Callable[[argparse.Namespace, Settings], Awaitable[None]]
+
+
+def build_parser() -> OneLineParser:
+    parser = OneLineParser(prog="python -m starter", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+    common = OneLineParser(add_help=False)
+    common.add_argument("--json", action="store_true", help="print JSON")
+
+    def command(group: Any, name: str, handler: Command, help_text: str) -> OneLineParser:
+        sub: OneLineParser = group.add_parser(name, parents=[common], help=help_text)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    db = commands.add_parser("db", help="the database").add_subparsers(dest="db", required=True)
+    command(db, "upgrade", db_upgrade, "apply migrations")
+
+    wl = commands.add_parser("wl", help="white labels").add_subparsers(dest="wl", required=True)
+    create = command(wl, "create", wl_create, "create a white label and its first administrator")
+    create.add_argument("--name", required=True)
+    create.add_argument("--admin-email", required=True, type=email)
+    create.add_argument("--currency", type=currency, default="NZD")
+    create.add_argument("--credit-limit", type=amount, default=Decimal("1000.00"))
+    add_user = command(wl, "add-user", wl_add_user, "add a user with an API key")
+    add_user.add_argument("--wl", required=True, type=uuid.UUID)
+    add_user.add_argument("--email", required=True, type=email)
+    add_user.add_argument("--role", required=True, choices=[role.value for role in UserRole])
+
+    plans = commands.add_parser("plans", help="plans").add_subparsers(dest="plans", required=True)
+    plan = command(plans, "add", plans_add, "add a plan to a white label")
+    plan.add_argument("--wl", required=True, type=uuid.UUID)
+    plan.add_argument("--code", required=True)
+    plan.add_argument("--name", required=True)
+    plan.add_argument("--setup-fee", required=True, type=amount)
+    plan.add_argument("--monthly-fee", required=True, type=amount)
+    plan.add_argument("--initial-funding", type=amount, default=Decimal("0.00"))
+
+    numbers = commands.add_parser("numbers", help="number inventory").add_subparsers(
+        dest="numbers_command", required=True
+    )
+    add_numbers = command(numbers, "add", numbers_add, "add numbers to a white label's pool")
+    add_numbers.add_argument("--wl", required=True, type=uuid.UUID)
+    add_numbers.add_argument("numbers", nargs="*", help="E.164 numbers")
+    add_numbers.add_argument("--range", help="FIRST:LAST, both E.164")
+
+    customers = commands.add_parser("customers", help="customers").add_subparsers(
+        dest="customers", required=True
+    )
+    create_customer = command(customers, "create", customers_create, "create a customer")
+    create_customer.add_argument("--file", required=True, help="request JSON, as the API takes")
+    create_customer.add_argument("--api-key", required=True, help="the acting administrator's key")
+    create_customer.add_argument("--idempotency-key")
+    show = command(customers, "show", customers_show, "show a customer")
+    show.add_argument("id", type=uuid.UUID)
+
+    temporal = commands.add_parser("temporal", help="Temporal").add_subparsers(
+        dest="temporal", required=True
+    )
+    command(temporal, "setup", temporal_setup, "register the custom search attributes")
+
+    serve = command(commands, "api", api, "serve the HTTP API")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    command(commands, "dev", dev, "run the whole local stack (what `make run` starts)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = load_settings()
+    try:
+        asyncio.run(args.handler(args, settings))
+    except (UsageError, admin.AdminError) as error:
+        print(f"python -m starter: {error}", file=sys.stderr)
+        return 2
+    except DatabaseNotMigrated as error:
+        print(f"python -m starter: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0

@@ -1,0 +1,40 @@
+"""`python -m starter api`: the HTTP API under uvicorn."""
+
+import sys
+
+import uvicorn
+
+from domain.settings import Settings
+from starter.api.app import create_app
+from starter.ports import PortInUse, ensure_free
+from starter.temporal import connect
+from store.engine import create_engine, create_session_factory
+from store.migrate import DatabaseNotMigrated, ensure_migrated
+
+
+async def serve_api(settings: Settings, host: str | None = None, port: int | None = None) -> None:
+    host = host or settings.api_host
+    port = port or settings.api_port
+    try:
+        ensure_free(host, port, "API_PORT")
+    except PortInUse as error:
+        print(f"api: {error}", file=sys.stderr)
+        raise SystemExit(1) from None
+    engine = create_engine(settings.database_url)
+    try:
+        await ensure_migrated(engine)
+    except DatabaseNotMigrated as error:
+        print(f"api: {error}", file=sys.stderr)
+        raise SystemExit(1) from None
+    client = await connect(settings)
+    app = create_app(
+        settings,
+        create_session_factory(engine),
+        client,
+        mail_dir=settings.dev_mail_dir if settings.dev_mode else None,
+    )
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info"))
+    try:
+        await server.serve()
+    finally:
+        await engine.dispose()

@@ -1,0 +1,1 @@
+"""The relational store: schema, engine and session factory, Alembic migrations."""

@@ -1,0 +1,177 @@
+"""The tables. Amounts are Decimal (stored as cents), ids are UUIDs, times are UTC."""
+
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from store.types import MinorUnits, UtcDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {
+        datetime: UtcDateTime(),
+        Decimal: MinorUnits(),
+        dict[str, Any]: JSON(),
+    }
+
+
+class WhiteLabel(Base):
+    __tablename__ = "white_labels"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    name: Mapped[str] = mapped_column(String(200))
+    currency: Mapped[str] = mapped_column(String(3))
+    credit_limit: Mapped[Decimal]
+    payment_gateway_provider: Mapped[str | None] = mapped_column(String(40))
+    payment_gateway_account: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WlUser(Base):
+    __tablename__ = "wl_users"
+    __table_args__ = (UniqueConstraint("white_label_id", "email"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    white_label_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("white_labels.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[str] = mapped_column(String(20))
+    api_key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+
+class Plan(Base):
+    __tablename__ = "plans"
+    __table_args__ = (UniqueConstraint("white_label_id", "code"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    white_label_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("white_labels.id"), index=True)
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    currency: Mapped[str] = mapped_column(String(3))
+    setup_fee: Mapped[Decimal]
+    monthly_fee: Mapped[Decimal]
+    initial_funding: Mapped[Decimal]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+    __table_args__ = (Index("ix_customers_wl_status", "white_label_id", "status"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    white_label_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("white_labels.id"))
+    path: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(30))
+    contact: Mapped[dict[str, Any] | None]
+    business: Mapped[dict[str, Any] | None]
+    address: Mapped[dict[str, Any] | None]
+    service_address: Mapped[dict[str, Any] | None]
+    plan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("plans.id"))
+    created_by_user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("wl_users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    activated_at: Mapped[datetime | None]
+    failure_type: Mapped[str | None] = mapped_column(String(60))
+    failure_message: Mapped[str | None] = mapped_column(Text)
+
+
+class IdempotencyKey(Base):
+    """Ties a client's Idempotency-Key to the customer its first request created."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("white_label_id", "key"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    white_label_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("white_labels.id"))
+    key: Mapped[str] = mapped_column(String(200))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[uuid.UUID]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AccountAdministrator(Base):
+    __tablename__ = "account_administrators"
+    __table_args__ = (UniqueConstraint("customer_id", "email"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    email: Mapped[str] = mapped_column(String(254))
+    wl_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("wl_users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WlLedgerEntry(Base):
+    """A charge (positive) or reversal (negative) on a white label's own billing account."""
+
+    __tablename__ = "wl_ledger_entries"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    white_label_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("white_labels.id"), index=True)
+    customer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    amount: Mapped[Decimal]
+    currency: Mapped[str] = mapped_column(String(3))
+    reason: Mapped[str] = mapped_column(String(200))
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PhoneNumber(Base):
+    __tablename__ = "phone_numbers"
+    __table_args__ = (Index("ix_phone_numbers_wl_status", "white_label_id", "status"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    e164: Mapped[str] = mapped_column(String(16), unique=True)
+    white_label_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("white_labels.id"))
+    status: Mapped[str] = mapped_column(String(20))
+    customer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    assigned_at: Mapped[datetime | None]
+
+
+class CustomerPbxSettings(Base):
+    __tablename__ = "pbx_settings"
+
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"), primary_key=True)
+    settings: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class AuditEntry(Base):
+    """Who did what to which customer, and when. Append-only."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    white_label_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("white_labels.id"), index=True)
+    customer_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(60))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -1,0 +1,228 @@
+"""Real components for every test: a Temporal dev server, the database, an SMTP server.
+
+The database-backed fixtures are parametrised: every test runs on SQLite, and again on
+PostgreSQL when TEST_DATABASE_URL is set.
+"""
+
+import itertools
+import os
+import socket
+import sys
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+import pytest
+import pytest_asyncio
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from domain.enums import UserRole
+from domain.settings import Settings
+from starter import admin
+from starter.api.app import create_app
+from starter.mailsink import MailSink, start_sink
+from store.engine import SessionFactory, create_engine, create_session_factory, is_sqlite
+from store.migrate import upgrade
+from store.schema import Base
+from worker import build_worker
+from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
+
+BIN = Path(sys.executable).parent
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    if request.param == "postgresql":
+        return os.environ["TEST_DATABASE_URL"]
+    return f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'app.db'}"
+
+
+async def _reset(engine: AsyncEngine) -> None:
+    """PostgreSQL keeps data between runs: start every run from an empty schema."""
+    async with engine.begin() as connection:
+        await connection.run_sync(Base.metadata.drop_all)
+        await connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url)
+    if not is_sqlite(database_url):
+        await _reset(engine)
+    await upgrade(engine)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sessions(engine: AsyncEngine) -> SessionFactory:
+    return create_session_factory(engine)
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def temporal() -> AsyncIterator[WorkflowEnvironment]:
+    async with await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(BIN / "temporal"),
+        search_attributes=SEARCH_ATTRIBUTES,
+        data_converter=pydantic_data_converter,
+        dev_server_log_level="error",
+    ) as environment:
+        yield environment
+
+
+@pytest.fixture(scope="session")
+def client(temporal: WorkflowEnvironment) -> Client:
+    return temporal.client
+
+
+@pytest.fixture(scope="session")
+def smtp_port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def mail_sink(smtp_port: int) -> Iterator[MailSink]:
+    sink = MailSink()
+    controller = start_sink("127.0.0.1", smtp_port, sink)
+    yield sink
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, smtp_port: int, mail_sink: MailSink, client: Client) -> Settings:
+    return Settings(
+        database_url=database_url,
+        temporal_address=client.service_client.config.target_host,
+        temporal_task_queue=f"signups-{uuid.uuid4()}",
+        smtp_host="127.0.0.1",
+        smtp_port=smtp_port,
+        mail_from="Provisioning <provisioning@reseller.example.com>",
+        api_wait_seconds=30,
+    )
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def worker(
+    client: Client, settings: Settings, sessions: SessionFactory
+) -> AsyncIterator[Worker]:
+    running = build_worker(client, settings, sessions)
+    async with running:
+        yield running
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def api(
+    settings: Settings, sessions: SessionFactory, client: Client, worker: Worker
+) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings, sessions, client)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as http:
+        yield http
+
+
+_number_blocks = itertools.count(200 + uuid.uuid4().int % 500)
+
+
+@dataclass(frozen=True)
+class WhiteLabelFixture:
+    id: uuid.UUID
+    admin_user_id: uuid.UUID
+    admin_email: str
+    admin_key: str
+    staff_key: str
+    numbers: list[str]
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.admin_key}"}
+
+    @property
+    def staff_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.staff_key}"}
+
+
+async def make_white_label(
+    sessions: SessionFactory,
+    *,
+    credit_limit: Decimal = Decimal("1000.00"),
+    number_count: int = 10,
+) -> WhiteLabelFixture:
+    tag = uuid.uuid4().hex[:8]
+    admin_email = f"admin-{tag}@reseller.example.com"
+    created = await admin.create_white_label(
+        sessions,
+        name=f"Reseller {tag}",
+        admin_email=admin_email,
+        currency="NZD",
+        credit_limit=credit_limit,
+    )
+    await admin.add_plan(
+        sessions,
+        white_label_id=created.white_label_id,
+        code="business",
+        name="Business",
+        setup_fee=Decimal("25.00"),
+        monthly_fee=Decimal("49.00"),
+        initial_funding=Decimal("100.00"),
+    )
+    staff = await admin.add_user(
+        sessions,
+        white_label_id=created.white_label_id,
+        email=f"staff-{tag}@reseller.example.com",
+        role=UserRole.STAFF,
+    )
+    block = next(_number_blocks)
+    numbers = [f"+649{block:03d}{index:04d}" for index in range(number_count)]
+    await admin.add_numbers(sessions, white_label_id=created.white_label_id, numbers=numbers)
+    return WhiteLabelFixture(
+        id=created.white_label_id,
+        admin_user_id=created.admin_user_id,
+        admin_email=admin_email,
+        admin_key=created.api_key,
+        staff_key=staff.api_key,
+        numbers=numbers,
+    )
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def white_label(sessions: SessionFactory) -> WhiteLabelFixture:
+    return await make_white_label(sessions)
+
+
+def customer_request(**overrides: object) -> dict[str, object]:
+    tag = uuid.uuid4().hex[:6]
+    body: dict[str, object] = {
+        "path": "wl_managed",
+        "contact": {
+            "first_name": "Aroha",
+            "last_name": "Ngata",
+            "email": f"aroha-{tag}@customer.example.com",
+            "phone": "+64211234567",
+        },
+        "business": {"name": f"Ngata Plumbing {tag}"},
+        "address": {
+            "line1": "12 Queen Street",
+            "city": "Auckland",
+            "postal_code": "1010",
+            "country": "NZ",
+        },
+        "plan_code": "business",
+    }
+    body.update(overrides)
+    return body

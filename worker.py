@@ -1,0 +1,120 @@
+"""`python worker.py`: runs the signup workflows and activities until SIGTERM or Ctrl-C."""
+
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+
+from activities.accounts import AccountActivities
+from activities.email import EmailActivities
+from activities.ledger import LedgerActivities
+from activities.mailer import SmtpMailer, SmtpSettings
+from activities.numbers import NumberActivities
+from activities.pbx import PbxActivities
+from domain.settings import Settings, load_settings
+from starter.temporal import connect
+from store.engine import SessionFactory, create_engine, create_session_factory
+from store.migrate import DatabaseNotMigrated, ensure_migrated
+from workflows.wl_managed import WlManagedSignupWorkflow
+
+WORKFLOWS: Sequence[type] = (WlManagedSignupWorkflow,)
+
+# Validation libraries the domain models load lazily: deterministic, and heavy to re-import
+# in every workflow sandbox.
+PASSED_THROUGH = (
+    "pydantic",
+    "pydantic_core",
+    "pydantic_extra_types",
+    "email_validator",
+    "idna",
+    "dns",
+    "phonenumbers",
+    "pycountry",
+)
+
+
+def build_activities(settings: Settings, sessions: SessionFactory) -> list[Any]:
+    """One instance of each activity class, holding its clients."""
+    accounts = AccountActivities(sessions)
+    ledger = LedgerActivities(sessions)
+    numbers = NumberActivities(sessions)
+    pbx = PbxActivities(sessions)
+    mailer = SmtpMailer(
+        SmtpSettings(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+            starttls=settings.smtp_starttls,
+            timeout_seconds=settings.smtp_timeout_seconds,
+        )
+    )
+    email = EmailActivities(sessions, mailer, settings.mail_from)
+    return [
+        accounts.create_account,
+        accounts.add_wl_administrator,
+        accounts.remove_account_administrators,
+        accounts.mark_active,
+        accounts.mark_failed,
+        ledger.debit_signup_charges,
+        ledger.reverse_signup_charges,
+        numbers.allocate_numbers,
+        numbers.release_numbers,
+        pbx.apply_pbx_settings,
+        pbx.remove_pbx_settings,
+        email.send_wl_confirmation,
+    ]
+
+
+def build_worker(
+    client: Client, settings: Settings, sessions: SessionFactory, task_queue: str | None = None
+) -> Worker:
+    return Worker(
+        client,
+        task_queue=task_queue or settings.temporal_task_queue,
+        workflows=list(WORKFLOWS),
+        activities=build_activities(settings, sessions),
+        workflow_runner=SandboxedWorkflowRunner(
+            restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSED_THROUGH)
+        ),
+        graceful_shutdown_timeout=timedelta(seconds=30),
+    )
+
+
+async def run(settings: Settings) -> None:
+    engine = create_engine(settings.database_url)
+    try:
+        await ensure_migrated(engine)
+    except DatabaseNotMigrated as error:
+        print(f"worker: {error}", file=sys.stderr)
+        raise SystemExit(1) from None
+    client = await connect(settings)
+    worker = build_worker(client, settings, create_session_factory(engine))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    async with worker:
+        logging.getLogger("worker").info(
+            "worker polling task queue %s", settings.temporal_task_queue
+        )
+        await stop.wait()
+    await engine.dispose()
+
+
+def main() -> None:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    asyncio.run(run(load_settings()))
+
+
+if __name__ == "__main__":
+    main()

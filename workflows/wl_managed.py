@@ -1,0 +1,230 @@
+"""WL-managed signup: the white label administrator provisions the account at once."""
+
+from collections.abc import Awaitable, Callable
+from typing import Any, NoReturn
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError
+
+from workflows import search_attributes
+from workflows.policies import DATABASE_STEP, EMAIL_STEP
+
+with workflow.unsafe.imports_passed_through():
+    from activities.accounts import AccountActivities
+    from activities.email import EmailActivities
+    from activities.ledger import LedgerActivities
+    from activities.numbers import NumberActivities
+    from activities.pbx import PbxActivities
+    from domain.customer import NumberCount, NumberList
+    from domain.enums import CustomerStatus, SignupPath
+    from domain.errors import BUSINESS_ERROR_TYPES
+    from domain.signup import (
+        AdministratorInput,
+        AllocateNumbersInput,
+        ApplyPbxSettingsInput,
+        CreateAccountInput,
+        CustomerRef,
+        DebitInput,
+        MarkFailedInput,
+        SignupProgress,
+        SignupResult,
+        WlManagedSignupInput,
+    )
+
+Compensation = tuple[str, Callable[[], Awaitable[None]]]
+CompensatingActivity = Callable[[Any, "CustomerRef"], Awaitable[None]]
+STEPS = 7
+
+
+class _Refused(Exception):
+    """A business refusal from an activity, carried to the compensation block."""
+
+    def __init__(self, failure_type: str, message: str) -> None:
+        super().__init__(message)
+        self.failure_type = failure_type
+        self.message = message
+
+
+def _refusal(error: ActivityError) -> _Refused | None:
+    cause = error.cause
+    if isinstance(cause, ApplicationError) and cause.type in BUSINESS_ERROR_TYPES:
+        return _Refused(cause.type or "", cause.message)
+    return None
+
+
+@workflow.defn
+class WlManagedSignupWorkflow:
+    def __init__(self) -> None:
+        self._progress: SignupProgress | None = None
+
+    @workflow.query
+    def status(self) -> SignupProgress | None:
+        return self._progress
+
+    def _stage(self, step: int, stage: str) -> None:
+        assert self._progress is not None
+        self._progress = self._progress.model_copy(update={"stage": stage})
+        workflow.set_current_details(f"**Step {step}/{STEPS}:** {stage}")
+
+    def _status(self, status: CustomerStatus) -> None:
+        assert self._progress is not None
+        self._progress = self._progress.model_copy(update={"status": status})
+        workflow.upsert_search_attributes([search_attributes.SIGNUP_STATUS.value_set(status.value)])
+
+    @workflow.run
+    async def run(self, data: WlManagedSignupInput) -> SignupResult:
+        customer = CustomerRef(customer_id=data.customer_id)
+        self._progress = SignupProgress(
+            customer_id=data.customer_id,
+            path=SignupPath.WL_MANAGED,
+            status=CustomerStatus.PROVISIONING,
+            stage="starting",
+        )
+        self._status(CustomerStatus.PROVISIONING)
+
+        self._stage(1, "creating the account")
+        try:
+            await workflow.execute_activity_method(
+                AccountActivities.create_account,
+                CreateAccountInput(
+                    customer_id=data.customer_id,
+                    white_label_id=data.white_label_id,
+                    created_by_user_id=data.requested_by_user_id,
+                    request=data.request,
+                    status=CustomerStatus.PROVISIONING,
+                ),
+                summary="create the customer account",
+                **DATABASE_STEP,
+            )
+        except ActivityError as error:
+            refused = _refusal(error)
+            if refused is None:
+                raise
+            # Nothing exists yet, so there is nothing to compensate or mark.
+            self._fail(refused)
+
+        compensations: list[Compensation] = []
+        try:
+            await self._provision(data, customer, compensations)
+        except ActivityError as error:
+            refused = _refusal(error)
+            if refused is None:
+                raise
+            self._stage(STEPS, f"undoing after {refused.failure_type}")
+            for summary, undo in reversed(compensations):
+                workflow.logger.info("compensating: %s", summary)
+                await undo()
+            await workflow.execute_activity_method(
+                AccountActivities.mark_failed,
+                MarkFailedInput(
+                    customer_id=data.customer_id,
+                    failure_type=refused.failure_type,
+                    message=refused.message,
+                ),
+                summary="mark the signup failed",
+                **DATABASE_STEP,
+            )
+            self._fail(refused)
+
+        self._status(CustomerStatus.ACTIVE)
+        self._stage(STEPS, "sending the confirmation email to the WL administrator")
+        try:
+            await workflow.execute_activity_method(
+                EmailActivities.send_wl_confirmation,
+                customer,
+                summary="confirmation email to the WL administrator",
+                **EMAIL_STEP,
+            )
+        except ActivityError:
+            # The account is active whatever happens to the courtesy email; the failure is
+            # visible in this workflow's history.
+            workflow.logger.warning("confirmation email could not be sent")
+        workflow.set_current_details("**Done:** the account is active")
+        return SignupResult(customer_id=data.customer_id, status=CustomerStatus.ACTIVE)
+
+    async def _provision(
+        self,
+        data: WlManagedSignupInput,
+        customer: CustomerRef,
+        compensations: list[Compensation],
+    ) -> None:
+        self._stage(2, "debiting the white label's billing account")
+        await workflow.execute_activity_method(
+            LedgerActivities.debit_signup_charges,
+            DebitInput(customer_id=data.customer_id, white_label_id=data.white_label_id),
+            summary="debit setup fee and first month",
+            **DATABASE_STEP,
+        )
+        compensations.append(
+            self._undo(LedgerActivities.reverse_signup_charges, customer, "reverse the charge")
+        )
+
+        self._stage(3, "making the requesting administrator Account Administrator")
+        await workflow.execute_activity_method(
+            AccountActivities.add_wl_administrator,
+            AdministratorInput(customer_id=data.customer_id, wl_user_id=data.requested_by_user_id),
+            summary="add Account Administrator",
+            **DATABASE_STEP,
+        )
+        compensations.append(
+            self._undo(
+                AccountActivities.remove_account_administrators, customer, "remove administrators"
+            )
+        )
+
+        numbers: list[str] = []
+        request = data.request.numbers
+        if request is not None:
+            self._stage(4, "allocating numbers")
+            allocated = await workflow.execute_activity_method(
+                NumberActivities.allocate_numbers,
+                AllocateNumbersInput(
+                    customer_id=data.customer_id,
+                    white_label_id=data.white_label_id,
+                    count=request.count if isinstance(request, NumberCount) else None,
+                    numbers=request.numbers if isinstance(request, NumberList) else None,
+                ),
+                summary="allocate numbers",
+                **DATABASE_STEP,
+            )
+            numbers = allocated.numbers
+            compensations.append(
+                self._undo(NumberActivities.release_numbers, customer, "release numbers")
+            )
+
+        if data.request.pbx_settings is not None:
+            self._stage(5, "applying PBX settings")
+            compensations.append(
+                self._undo(PbxActivities.remove_pbx_settings, customer, "remove PBX settings")
+            )
+            await workflow.execute_activity_method(
+                PbxActivities.apply_pbx_settings,
+                ApplyPbxSettingsInput(
+                    customer_id=data.customer_id,
+                    settings=data.request.pbx_settings,
+                    numbers=numbers,
+                ),
+                summary="apply PBX settings",
+                **DATABASE_STEP,
+            )
+
+        self._stage(6, "marking the account active")
+        await workflow.execute_activity_method(
+            AccountActivities.mark_active, customer, summary="mark active", **DATABASE_STEP
+        )
+
+    def _fail(self, refused: _Refused) -> NoReturn:
+        self._status(CustomerStatus.FAILED)
+        assert self._progress is not None
+        self._progress = self._progress.model_copy(update={"failure_type": refused.failure_type})
+        workflow.set_current_details(f"**Failed:** {refused.failure_type}: {refused.message}")
+        raise ApplicationError(refused.message, type=refused.failure_type, non_retryable=True)
+
+    @staticmethod
+    def _undo(method: CompensatingActivity, customer: CustomerRef, summary: str) -> Compensation:
+        async def undo() -> None:
+            await workflow.execute_activity_method(
+                method, customer, summary=summary, **DATABASE_STEP
+            )
+
+        return summary, undo
