@@ -18,6 +18,7 @@ from activities.ledger import LedgerActivities
 from activities.mailer import SmtpMailer, SmtpSettings
 from activities.numbers import NumberActivities
 from activities.pbx import PbxActivities
+from domain.examples import warm_up_validators
 from domain.settings import Settings, load_settings
 from starter.temporal import connect
 from store.engine import SessionFactory, create_engine, create_session_factory
@@ -76,6 +77,7 @@ def build_activities(settings: Settings, sessions: SessionFactory) -> list[Any]:
 def build_worker(
     client: Client, settings: Settings, sessions: SessionFactory, task_queue: str | None = None
 ) -> Worker:
+    warm_up_validators()
     return Worker(
         client,
         task_queue=task_queue or settings.temporal_task_queue,

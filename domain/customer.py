@@ -19,6 +19,7 @@ from pydantic_extra_types.phone_numbers import PhoneNumberValidator
 from pydantic_extra_types.timezone_name import TimeZoneName
 
 from domain.enums import AdministratorKind, BillingMode, CustomerStatus, SignupPath
+from domain.examples import WL_MANAGED_REQUEST
 from domain.money import Amount
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -106,6 +107,8 @@ class PbxSettings(Strict):
 
 
 class CreateCustomerRequest(Strict):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [WL_MANAGED_REQUEST]})
+
     path: SignupPath
     contact: Contact
     business: Business

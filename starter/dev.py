@@ -13,6 +13,7 @@ from asyncio.subprocess import Process
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from domain.examples import WL_MANAGED_REQUEST
 from domain.settings import Settings
 from starter.mailsink import MailSink, start_sink
 from starter.ports import PortInUse, ensure_free
@@ -101,30 +102,7 @@ async def _prepare_database(settings: Settings) -> dict[str, str]:
 
 def _banner(settings: Settings, demo: dict[str, str]) -> str:
     api = f"http://localhost:{settings.api_port}"
-    body = json.dumps(
-        {
-            "path": "wl_managed",
-            "contact": {
-                "first_name": "Aroha",
-                "last_name": "Ngata",
-                "email": "aroha@example.co.nz",
-                "phone": "+64211234567",
-            },
-            "business": {"name": "Ngata Plumbing Ltd"},
-            "address": {
-                "line1": "12 Queen Street",
-                "city": "Auckland",
-                "postal_code": "1010",
-                "country": "NZ",
-            },
-            "plan_code": demo["plan_code"],
-            "numbers": {"count": 2},
-            "pbx_settings": {
-                "timezone": "Pacific/Auckland",
-                "extensions": [{"number": "100", "name": "Reception"}],
-            },
-        }
-    )
+    body = json.dumps({**WL_MANAGED_REQUEST, "plan_code": demo["plan_code"]})
     return f"""
 Local stack is up. Ctrl-C stops everything.
 

@@ -13,8 +13,8 @@ from store.migrate import DatabaseNotMigrated, ensure_migrated
 
 
 async def serve_api(settings: Settings, host: str | None = None, port: int | None = None) -> None:
-    host = host or settings.api_host
-    port = port or settings.api_port
+    host = settings.api_host if host is None else host
+    port = settings.api_port if port is None else port
     try:
         ensure_free(host, port, "API_PORT")
     except PortInUse as error:

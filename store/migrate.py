@@ -1,5 +1,6 @@
 """Applying and checking Alembic migrations from code, without an alembic.ini."""
 
+import logging
 from pathlib import Path
 
 from alembic import command
@@ -29,7 +30,14 @@ def head_revision() -> str | None:
 
 
 def _current_revision(connection: Connection) -> str | None:
-    return MigrationContext.configure(connection).get_current_revision()
+    # Only a check: alembic's "Context impl ..." lines would be noise in every start-up.
+    migration_log = logging.getLogger("alembic.runtime.migration")
+    level = migration_log.level
+    migration_log.setLevel(logging.WARNING)
+    try:
+        return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        migration_log.setLevel(level)
 
 
 def _upgrade(connection: Connection, database_url: str) -> None:

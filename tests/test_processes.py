@@ -1,0 +1,90 @@
+"""The worker and the API as the separate processes an operator runs."""
+
+import asyncio
+import os
+import signal
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from temporalio.client import Client
+
+from domain.customer import CreateCustomerRequest
+from domain.enums import UserRole
+from domain.settings import Settings
+from starter.auth import Caller
+from starter.signups import SignupService
+from store.engine import SessionFactory
+from tests.conftest import WhiteLabelFixture, customer_request
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+ROOT = Path(__file__).parent.parent
+
+
+def process_environment(**variables: str) -> dict[str, str]:
+    environment = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    environment.update(variables)
+    return environment
+
+
+@pytest.mark.parametrize("command", [["worker.py"], ["-m", "starter", "api", "--port", "0"]])
+async def test_processes_refuse_an_unmigrated_database_with_one_line(
+    tmp_path: Path, command: list[str]
+) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        *command,
+        cwd=ROOT,
+        env=process_environment(DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+
+    assert process.returncode == 1
+    lines = stderr.decode().strip().splitlines()
+    assert len(lines) == 1
+    assert "not migrated" in lines[0]
+    assert "python -m starter db upgrade" in lines[0]
+
+
+async def test_a_separate_worker_process_provisions_a_signup_and_stops_on_sigterm(
+    settings: Settings,
+    sessions: SessionFactory,
+    client: Client,
+    white_label: WhiteLabelFixture,
+) -> None:
+    task_queue = f"process-{uuid.uuid4()}"
+    worker = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "worker.py",
+        cwd=ROOT,
+        env=process_environment(
+            DATABASE_URL=settings.database_url,
+            TEMPORAL_ADDRESS=settings.temporal_address,
+            TEMPORAL_TASK_QUEUE=task_queue,
+            SMTP_HOST=settings.smtp_host,
+            SMTP_PORT=str(settings.smtp_port),
+        ),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        service = SignupService(
+            client, sessions, settings.model_copy(update={"temporal_task_queue": task_queue})
+        )
+        caller = Caller(
+            user_id=white_label.admin_user_id,
+            white_label_id=white_label.id,
+            role=UserRole.ADMINISTRATOR,
+        )
+        outcome = await service.create(
+            caller, CreateCustomerRequest.model_validate(customer_request(numbers={"count": 1}))
+        )
+        assert outcome.finished
+        assert outcome.failure is None
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(worker.communicate(), timeout=60)
+    assert worker.returncode == 0, stderr.decode()[-2000:]
