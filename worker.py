@@ -41,6 +41,14 @@ PASSED_THROUGH = (
 )
 
 
+def workflow_runner() -> SandboxedWorkflowRunner:
+    """The sandbox every worker and replayer of these workflows uses."""
+    warm_up_validators()
+    return SandboxedWorkflowRunner(
+        restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSED_THROUGH)
+    )
+
+
 def build_activities(settings: Settings, sessions: SessionFactory) -> list[Any]:
     """One instance of each activity class, holding its clients."""
     accounts = AccountActivities(sessions)
@@ -77,15 +85,12 @@ def build_activities(settings: Settings, sessions: SessionFactory) -> list[Any]:
 def build_worker(
     client: Client, settings: Settings, sessions: SessionFactory, task_queue: str | None = None
 ) -> Worker:
-    warm_up_validators()
     return Worker(
         client,
         task_queue=task_queue or settings.temporal_task_queue,
         workflows=list(WORKFLOWS),
         activities=build_activities(settings, sessions),
-        workflow_runner=SandboxedWorkflowRunner(
-            restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSED_THROUGH)
-        ),
+        workflow_runner=workflow_runner(),
         graceful_shutdown_timeout=timedelta(seconds=30),
     )
 

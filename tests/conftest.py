@@ -112,7 +112,7 @@ def settings(database_url: str, smtp_port: int, mail_sink: MailSink, client: Cli
         temporal_task_queue=f"signups-{uuid.uuid4()}",
         smtp_host="127.0.0.1",
         smtp_port=smtp_port,
-        mail_from="Provisioning <provisioning@reseller.example.com>",
+        mail_from="Provisioning <provisioning@wl.example.com>",
         api_wait_seconds=30,
     )
 
