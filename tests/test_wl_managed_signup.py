@@ -1,13 +1,15 @@
 """A WL administrator creates a customer on the customer's behalf, through the API."""
 
+import asyncio
 import uuid
 from decimal import Decimal
 
 import httpx
 import pytest
 from sqlalchemy import func, select
+from temporalio.client import Client
 
-from domain.enums import NumberStatus
+from domain.enums import CustomerStatus, NumberStatus
 from starter.mailsink import MailSink
 from store.engine import SessionFactory
 from store.schema import (
@@ -19,6 +21,7 @@ from store.schema import (
     WlLedgerEntry,
 )
 from tests.conftest import WhiteLabelFixture, customer_request, make_white_label
+from workflows.wl_managed import WlManagedSignupWorkflow
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -392,3 +395,35 @@ async def test_self_serve_path_is_not_available_yet(
     )
 
     assert response.status_code == 501
+
+
+async def test_operators_find_the_signup_in_temporal_by_status_and_white_label(
+    api: httpx.AsyncClient, client: Client, white_label: WhiteLabelFixture
+) -> None:
+    created = await api.post("/v1/customers", json=customer_request(), headers=white_label.headers)
+    customer_id = created.json()["customer_id"]
+    query = (
+        f"SignupStatus='active' AND WhiteLabelId='{white_label.id}' "
+        f"AND SignupPath='wl_managed' AND CustomerId='{customer_id}'"
+    )
+
+    found: list[str] = []
+    for _ in range(50):  # visibility is eventually consistent
+        found = [execution.id async for execution in client.list_workflows(query)]
+        if found:
+            break
+        await asyncio.sleep(0.1)
+
+    assert found == [f"customer-{customer_id}"]
+    handle = client.get_workflow_handle_for(WlManagedSignupWorkflow.run, found[0])
+    progress = await handle.query(WlManagedSignupWorkflow.status)
+    assert progress is not None
+    assert progress.status is CustomerStatus.ACTIVE
+    summary = await (await handle.describe()).static_summary()
+    assert summary is not None
+    assert "plan business" in summary
+    assert is_free_of_personal_data(summary)
+
+
+def is_free_of_personal_data(text: str) -> bool:
+    return "@" not in text and "Aroha" not in text and "+64" not in text

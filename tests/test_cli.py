@@ -1,0 +1,232 @@
+"""`python -m starter ...` as an operator runs it."""
+
+import asyncio
+import hashlib
+import json
+import os
+import sys
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from google.protobuf.duration_pb2 import Duration
+from sqlalchemy import func, select
+from temporalio.api.workflowservice.v1 import RegisterNamespaceRequest
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from domain.settings import Settings
+from store.engine import SessionFactory
+from store.schema import Customer, PhoneNumber, Plan, WhiteLabel, WlUser
+from tests.conftest import WhiteLabelFixture, customer_request
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+ROOT = Path(__file__).parent.parent
+
+
+@dataclass(frozen=True)
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> dict[str, object]:
+        parsed: dict[str, object] = json.loads(self.stdout)
+        return parsed
+
+
+async def starter(settings: Settings, *args: str, **environment: str) -> Run:
+    variables = {
+        **os.environ,
+        "DATABASE_URL": settings.database_url,
+        "TEMPORAL_ADDRESS": settings.temporal_address,
+        "TEMPORAL_TASK_QUEUE": settings.temporal_task_queue,
+        **environment,
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "starter",
+        *args,
+        cwd=ROOT,
+        env=variables,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=120)
+    assert process.returncode is not None
+    return Run(process.returncode, stdout.decode(), stderr.decode())
+
+
+async def count(sessions: SessionFactory, model: type, *where: object) -> int:
+    async with sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+async def test_wl_create_shows_the_key_once_and_stores_only_its_hash(
+    settings: Settings, sessions: SessionFactory
+) -> None:
+    run = await starter(
+        settings,
+        "wl",
+        "create",
+        "--name",
+        "Kiwi Voice",
+        "--admin-email",
+        "ops@kiwivoice.example.com",
+        "--credit-limit",
+        "2500.00",
+        "--json",
+    )
+
+    assert run.code == 0, run.stderr
+    created = run.json()
+    assert set(created) == {"white_label_id", "admin_user_id", "api_key"}
+    api_key = str(created["api_key"])
+    assert len(api_key) >= 43
+    async with sessions() as session:
+        white_label = await session.get_one(WhiteLabel, uuid.UUID(str(created["white_label_id"])))
+        user = await session.get_one(WlUser, uuid.UUID(str(created["admin_user_id"])))
+    assert white_label.currency == "NZD"
+    assert str(white_label.credit_limit) == "2500.00"
+    assert user.role == "administrator"
+    assert user.api_key_hash == hashlib.sha256(api_key.encode()).hexdigest()
+    assert api_key not in user.api_key_hash
+
+
+async def test_users_plans_and_number_ranges_are_added(
+    settings: Settings, sessions: SessionFactory, white_label: WhiteLabelFixture
+) -> None:
+    wl = str(white_label.id)
+
+    user = await starter(
+        settings, "wl", "add-user", "--wl", wl, "--email", "desk@x.example.com",
+        "--role", "staff", "--json",
+    )  # fmt: skip
+    plan = await starter(
+        settings, "plans", "add", "--wl", wl, "--code", "solo", "--name", "Solo",
+        "--setup-fee", "0.00", "--monthly-fee", "15.00", "--initial-funding", "20.00", "--json",
+    )  # fmt: skip
+    numbers = await starter(
+        settings, "numbers", "add", "--wl", wl, "--range", "+6498880100:+6498880109", "--json"
+    )
+    again = await starter(settings, "numbers", "add", "--wl", wl, "+6498880100", "--json")
+
+    assert user.code == 0, user.stderr
+    assert set(user.json()) == {"user_id", "api_key"}
+    assert plan.code == 0, plan.stderr
+    assert numbers.code == 0, numbers.stderr
+    assert len(numbers.json()["added"]) == 10  # type: ignore[arg-type]
+    assert again.json() == {"added": [], "already_present": ["+6498880100"]}
+    assert await count(sessions, Plan, Plan.white_label_id == white_label.id, Plan.code == "solo")
+    assert (
+        await count(sessions, PhoneNumber, PhoneNumber.white_label_id == white_label.id)
+        == len(white_label.numbers) + 10
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["wl", "create", "--name", "X", "--admin-email", "not-an-email"], "--admin-email"),
+        (["wl", "create", "--name", "X", "--admin-email", "a@x.example.com", "--currency", "ZZZ"],
+         "--currency"),
+        (["wl", "create", "--name", "X", "--admin-email", "a@x.example.com",
+          "--credit-limit", "12.345"], "--credit-limit"),
+        (["wl", "create", "--admin-email", "a@x.example.com"], "--name"),
+        (["wl", "add-user", "--wl", "not-a-uuid", "--email", "a@x.example.com",
+          "--role", "staff"], "--wl"),
+        (["wl", "add-user", "--wl", str(uuid.uuid4()), "--email", "a@x.example.com",
+          "--role", "staff"], "--wl"),
+        (["wl", "add-user", "--wl", str(uuid.uuid4()), "--email", "a@x.example.com",
+          "--role", "owner"], "--role"),
+        (["numbers", "add", "--wl", str(uuid.uuid4()), "--range", "+6498880109:+6498880100"],
+         "--range"),
+        (["customers", "create", "--file", "/nonexistent.json", "--api-key", "wlk_x"], "--file"),
+    ],
+)  # fmt: skip
+async def test_bad_arguments_exit_2_with_one_line_and_write_nothing(
+    settings: Settings, sessions: SessionFactory, args: list[str], named: str
+) -> None:
+    before = await count(sessions, WhiteLabel)
+
+    run = await starter(settings, *args, "--json")
+
+    assert run.code == 2
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1, run.stderr
+    assert named in lines[0]
+    assert run.stdout == ""
+    assert await count(sessions, WhiteLabel) == before
+
+
+async def test_customers_create_from_a_file_and_show(
+    settings: Settings,
+    sessions: SessionFactory,
+    white_label: WhiteLabelFixture,
+    worker: Worker,
+    tmp_path: Path,
+) -> None:
+    request = tmp_path / "request.json"
+    request.write_text(json.dumps(customer_request(numbers={"count": 1})))
+
+    created = await starter(
+        settings, "customers", "create", "--file", str(request),
+        "--api-key", white_label.admin_key, "--json",
+    )  # fmt: skip
+
+    assert created.code == 0, created.stderr
+    view = created.json()
+    assert view["status"] == "active"
+    shown = await starter(settings, "customers", "show", str(view["customer_id"]), "--json")
+    assert shown.code == 0, shown.stderr
+    assert shown.json()["numbers"] == [white_label.numbers[0]]
+    human = await starter(settings, "customers", "show", str(view["customer_id"]))
+    assert "active" in human.stdout
+    assert white_label.numbers[0] in human.stdout
+    assert await count(sessions, Customer, Customer.white_label_id == white_label.id) == 1
+
+
+async def test_customers_create_reports_a_business_refusal(
+    settings: Settings, white_label: WhiteLabelFixture, worker: Worker, tmp_path: Path
+) -> None:
+    request = tmp_path / "request.json"
+    request.write_text(json.dumps(customer_request(numbers={"count": 50})))
+
+    refused = await starter(
+        settings, "customers", "create", "--file", str(request), "--api-key", white_label.admin_key
+    )
+
+    assert refused.code == 1
+    assert "NumbersUnavailable" in refused.stderr
+
+
+async def test_temporal_setup_registers_search_attributes_once(
+    settings: Settings, client: Client
+) -> None:
+    namespace = f"setup-{uuid.uuid4().hex[:8]}"
+    await client.workflow_service.register_namespace(
+        RegisterNamespaceRequest(
+            namespace=namespace, workflow_execution_retention_period=Duration(seconds=86400)
+        )
+    )
+    first = None
+    for _ in range(20):  # a new namespace takes a moment to reach every service
+        first = await starter(settings, "temporal", "setup", "--json", TEMPORAL_NAMESPACE=namespace)
+        if first.code == 0:
+            break
+        await asyncio.sleep(0.5)
+    assert first is not None
+    assert first.code == 0, first.stderr
+    second = await starter(settings, "temporal", "setup", "--json", TEMPORAL_NAMESPACE=namespace)
+
+    assert first.json()["added"] == ["CustomerId", "SignupPath", "SignupStatus", "WhiteLabelId"]
+    assert second.json()["added"] == []
+
+
+async def test_db_upgrade_is_idempotent(settings: Settings) -> None:
+    run = await starter(settings, "db", "upgrade", "--json")
+
+    assert run.code == 0, run.stderr
+    assert run.json() == {"revision": "0001"}
