@@ -122,14 +122,15 @@ curl -sS -X POST {api}/v1/customers \\
 
 
 async def _stop(processes: list[Process]) -> None:
+    """API first, then the worker (it finishes in-flight activities), Temporal last."""
     for process in reversed(processes):
         if process.returncode is None:
             process.send_signal(signal.SIGTERM)
-    for process in reversed(processes):
         try:
-            await asyncio.wait_for(process.wait(), timeout=20)
+            await asyncio.wait_for(process.wait(), timeout=40)
         except TimeoutError:
             process.kill()
+            await process.wait()
 
 
 async def _until_stopped(processes: list[Process]) -> None:

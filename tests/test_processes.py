@@ -3,6 +3,7 @@
 import asyncio
 import os
 import signal
+import socket
 import sys
 import uuid
 from pathlib import Path
@@ -16,7 +17,7 @@ from domain.settings import Settings
 from starter.auth import Caller
 from starter.signups import SignupService
 from store.engine import SessionFactory
-from tests.conftest import WhiteLabelFixture, customer_request
+from tests.conftest import WhiteLabelFixture, customer_request, free_port
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 ROOT = Path(__file__).parent.parent
@@ -88,3 +89,40 @@ async def test_a_separate_worker_process_provisions_a_signup_and_stops_on_sigter
         worker.send_signal(signal.SIGTERM)
         _, stderr = await asyncio.wait_for(worker.communicate(), timeout=60)
     assert worker.returncode == 0, stderr.decode()[-2000:]
+
+
+@pytest.mark.parametrize(
+    ("command", "setting"),
+    [(["-m", "starter", "api"], "API_PORT"), (["-m", "starter", "dev"], "API_PORT")],
+)
+async def test_a_port_in_use_is_reported_in_one_line(
+    tmp_path: Path, command: list[str], setting: str
+) -> None:
+    with socket.socket() as occupant:
+        occupant.bind(("127.0.0.1", 0))
+        occupant.listen()
+        port = occupant.getsockname()[1]
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            *command,
+            cwd=tmp_path,
+            env=process_environment(
+                API_PORT=str(port),
+                SMTP_PORT=str(free_port()),
+                TEMPORAL_ADDRESS=f"127.0.0.1:{free_port()}",
+                TEMPORAL_UI_URL=f"http://127.0.0.1:{free_port()}",
+                DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'app.db'}",
+                PYTHONPATH=str(ROOT),
+            ),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+
+    assert process.returncode == 1
+    lines = stderr.decode().strip().splitlines()
+    assert len(lines) == 1, stderr.decode()
+    assert f"port {port}" in lines[0]
+    assert setting in lines[0]
+    assert stdout == b""
+    assert not (tmp_path / ".data").exists()
