@@ -13,19 +13,29 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.accounts import AccountActivities
+from activities.balances import BalanceActivities
 from activities.email import EmailActivities
 from activities.ledger import LedgerActivities
 from activities.mailer import SmtpMailer, SmtpSettings
 from activities.numbers import NumberActivities
+from activities.payments import PaymentActivities
 from activities.pbx import PbxActivities
 from domain.examples import warm_up_validators
-from domain.settings import Settings, load_settings
+from domain.settings import ConfigurationError, Settings, load_settings
+from starter.logs import configure_logging
+from starter.stripe_client import stripe_client
 from starter.temporal import connect
 from store.engine import SessionFactory, create_engine, create_session_factory
 from store.migrate import DatabaseNotMigrated, ensure_migrated
+from workflows.late_payment import LatePaymentRefundWorkflow
+from workflows.self_serve import SelfServeSignupWorkflow
 from workflows.wl_managed import WlManagedSignupWorkflow
 
-WORKFLOWS: Sequence[type] = (WlManagedSignupWorkflow,)
+WORKFLOWS: Sequence[type] = (
+    WlManagedSignupWorkflow,
+    SelfServeSignupWorkflow,
+    LatePaymentRefundWorkflow,
+)
 
 # Validation libraries the domain models load lazily: deterministic, and heavy to re-import
 # in every workflow sandbox.
@@ -65,13 +75,32 @@ def build_activities(settings: Settings, sessions: SessionFactory) -> list[Any]:
             timeout_seconds=settings.smtp_timeout_seconds,
         )
     )
-    email = EmailActivities(sessions, mailer, settings.mail_from)
+    email = EmailActivities(
+        sessions,
+        mailer,
+        settings.mail_from,
+        public_base_url=settings.public_base_url,
+        activation_secret=settings.activation_secret.get_secret_value().encode()
+        if settings.activation_secret
+        else None,
+    )
+    payments = PaymentActivities(
+        sessions, stripe_client(settings), localstripe=settings.stripe_api_base is not None
+    )
+    balances = BalanceActivities(sessions)
     return [
         accounts.create_account,
         accounts.add_wl_administrator,
+        accounts.add_contact_administrator,
         accounts.remove_account_administrators,
+        accounts.mark_status,
         accounts.mark_active,
         accounts.mark_failed,
+        balances.record_payment,
+        payments.ensure_stripe_customer,
+        payments.start_payment_attempt,
+        payments.cancel_open_payments,
+        payments.refund_payment,
         ledger.debit_signup_charges,
         ledger.reverse_signup_charges,
         numbers.allocate_numbers,
@@ -79,6 +108,9 @@ def build_activities(settings: Settings, sessions: SessionFactory) -> list[Any]:
         pbx.apply_pbx_settings,
         pbx.remove_pbx_settings,
         email.send_wl_confirmation,
+        email.send_activation,
+        email.send_welcome,
+        email.send_wl_notice,
     ]
 
 
@@ -98,8 +130,9 @@ def build_worker(
 async def run(settings: Settings) -> None:
     engine = create_engine(settings.database_url)
     try:
+        settings.required_activation_secret()
         await ensure_migrated(engine)
-    except DatabaseNotMigrated as error:
+    except (DatabaseNotMigrated, ConfigurationError) as error:
         print(f"worker: {error}", file=sys.stderr)
         raise SystemExit(1) from None
     client = await connect(settings)
@@ -117,9 +150,7 @@ async def run(settings: Settings) -> None:
 
 
 def main() -> None:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging()
     asyncio.run(run(load_settings()))
 
 

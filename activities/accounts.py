@@ -4,10 +4,10 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio import activity
 
-from activities import audit
 from activities.refusals import refuse
 from domain.enums import AdministratorKind, CustomerStatus
 from domain.errors import BusinessError
+from domain.self_serve import MarkStatusInput
 from domain.signup import (
     AccountCreated,
     AdministratorInput,
@@ -15,6 +15,7 @@ from domain.signup import (
     CustomerRef,
     MarkFailedInput,
 )
+from store import audit
 from store.engine import SessionFactory
 from store.schema import AccountAdministrator, Customer, Plan, WlUser, utcnow
 
@@ -41,6 +42,7 @@ class AccountActivities:
                     plan_id=plan.id,
                     plan_code=plan.code,
                     currency=plan.currency,
+                    amount_due=plan.initial_funding,
                 )
             plan_or_none = await session.scalar(
                 select(Plan).where(
@@ -66,6 +68,7 @@ class AccountActivities:
                     service_address=request.effective_service_address.model_dump(mode="json"),
                     plan_id=plan_or_none.id,
                     created_by_user_id=data.created_by_user_id,
+                    activation_expires_at=data.activation_expires_at,
                 )
             )
             audit.record(
@@ -84,6 +87,7 @@ class AccountActivities:
             plan_id=plan_or_none.id,
             plan_code=plan_or_none.code,
             currency=plan_or_none.currency,
+            amount_due=plan_or_none.initial_funding,
         )
 
     @activity.defn
@@ -133,6 +137,57 @@ class AccountActivities:
                     customer_id=customer.id,
                     action="account_administrator.removed",
                 )
+
+    @activity.defn
+    async def add_contact_administrator(self, ref: CustomerRef) -> None:
+        """The authorized contact administers the account they activated and paid for."""
+        async with self._sessions.begin() as session:
+            customer = await _load_customer(session, ref)
+            email = (customer.contact or {}).get("email")
+            if not email:
+                raise RuntimeError(f"customer {customer.id} has no contact email")
+            exists = await session.scalar(
+                select(AccountAdministrator.id).where(
+                    AccountAdministrator.customer_id == customer.id,
+                    AccountAdministrator.email == email,
+                )
+            )
+            if exists is not None:
+                return
+            session.add(
+                AccountAdministrator(
+                    customer_id=customer.id,
+                    kind=AdministratorKind.CUSTOMER_CONTACT.value,
+                    email=email,
+                )
+            )
+            audit.record(
+                session,
+                white_label_id=customer.white_label_id,
+                customer_id=customer.id,
+                action="account_administrator.added",
+                detail={"kind": AdministratorKind.CUSTOMER_CONTACT.value},
+            )
+
+    @activity.defn
+    async def mark_status(self, data: MarkStatusInput) -> None:
+        """A status change that needs nothing else: awaiting payment, expired, cancelled."""
+        status = CustomerStatus(data.status)
+        async with self._sessions.begin() as session:
+            customer = await _load_customer(session, CustomerRef(customer_id=data.customer_id))
+            if customer.status == status.value:
+                return
+            await session.execute(
+                update(Customer)
+                .where(Customer.id == customer.id)
+                .values(status=status.value, updated_at=utcnow())
+            )
+            audit.record(
+                session,
+                white_label_id=customer.white_label_id,
+                customer_id=customer.id,
+                action=f"customer.{status.value}",
+            )
 
     @activity.defn
     async def mark_active(self, ref: CustomerRef) -> None:

@@ -1,23 +1,30 @@
 """Emails about a signup, rendered from Jinja2 templates and sent over SMTP.
 
-Contact data is read here from the database, so it never travels through workflow history.
-Each message is marked sent in the audit log after delivery; a retry after that sends nothing,
-and the deterministic Message-ID lets a receiving system drop the rare duplicate of a crash
-between delivery and the mark.
+Contact data is read here from the database, so it never travels through workflow history;
+activation links are computed here from the secret, so they never do either. Each message
+is marked sent in the audit log after delivery; a retry after that sends nothing, and the
+deterministic Message-ID lets a receiving system drop the rare duplicate of a crash between
+delivery and the mark.
 """
 
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formataddr, parseaddr
+from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import select
 from temporalio import activity
 
-from activities import audit
 from activities.ledger import signup_charge_key
 from activities.mailer import SmtpMailer
+from domain.activation import activation_link
 from domain.money import format_amount
+from domain.self_serve import ActivationEmailInput, WlNotice, WlNoticeInput
 from domain.signup import CustomerRef
+from store import audit
 from store.engine import SessionFactory
 from store.schema import Customer, PhoneNumber, Plan, WhiteLabel, WlLedgerEntry, WlUser
 
@@ -51,68 +58,219 @@ def build_message(
     return message
 
 
+def human_time(moment: datetime) -> str:
+    return moment.strftime("%-d %B %Y, %H:%M UTC")
+
+
+@dataclass(frozen=True)
+class _Signup:
+    customer: Customer
+    white_label: WhiteLabel
+    plan: Plan
+    admin: WlUser
+
+    @property
+    def business_name(self) -> str:
+        return str((self.customer.business or {}).get("name", "your customer"))
+
+    @property
+    def contact(self) -> dict[str, Any]:
+        return self.customer.contact or {}
+
+
+WL_NOTICES = {
+    WlNotice.CUSTOMER_ACTIVE: "Customer active: {business}",
+    WlNotice.SIGNUP_EXPIRED: "Signup expired: {business}",
+    WlNotice.SIGNUP_CANCELLED: "Signup cancelled: {business}",
+    WlNotice.LATE_PAYMENT_REFUNDED: "Late payment refunded: {business}",
+}
+
+
 class EmailActivities:
-    def __init__(self, sessions: SessionFactory, mailer: SmtpMailer, sender: str) -> None:
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        mailer: SmtpMailer,
+        sender: str,
+        public_base_url: str = "http://localhost:8000",
+        activation_secret: bytes | None = None,
+    ) -> None:
         self._sessions = sessions
         self._mailer = mailer
         self._sender = sender
+        self._public_base_url = public_base_url
+        self._activation_secret = activation_secret
 
-    def _message_id(self, customer_id: object, kind: str) -> str:
+    async def _load(self, customer_id: uuid.UUID) -> _Signup:
+        async with self._sessions() as session:
+            customer = await session.get_one(Customer, customer_id)
+            return _Signup(
+                customer=customer,
+                white_label=await session.get_one(WhiteLabel, customer.white_label_id),
+                plan=await session.get_one(Plan, customer.plan_id),
+                admin=await session.get_one(WlUser, customer.created_by_user_id),
+            )
+
+    async def _already_sent(self, dedupe_key: str) -> bool:
+        async with self._sessions() as session:
+            return await audit.already_recorded(session, dedupe_key)
+
+    async def _deliver(
+        self,
+        signup: _Signup,
+        *,
+        dedupe_key: str,
+        kind: str,
+        recipient: str,
+        subject: str,
+        template: str,
+        context: dict[str, object],
+    ) -> None:
         _, address = parseaddr(self._sender)
         domain = address.rpartition("@")[2] or "localhost"
-        return f"<customer-{customer_id}.{kind}@{domain}>"
+        message = build_message(
+            sender=self._sender,
+            sender_name=signup.white_label.name,
+            recipient=recipient,
+            subject=subject,
+            template=template,
+            message_id=f"<{dedupe_key.replace(':', '.')}@{domain}>",
+            context={"white_label_name": signup.white_label.name, **context},
+        )
+        await self._mailer.send(message)
+        async with self._sessions.begin() as session:
+            if not await audit.already_recorded(session, dedupe_key):
+                audit.record(
+                    session,
+                    white_label_id=signup.white_label.id,
+                    customer_id=signup.customer.id,
+                    action="email.sent",
+                    detail={"kind": kind},
+                    dedupe_key=dedupe_key,
+                )
+        activity.logger.info(
+            "email sent", extra={"customer_id": str(signup.customer.id), "kind": kind}
+        )
 
     @activity.defn
     async def send_wl_confirmation(self, ref: CustomerRef) -> None:
-        """Tells the WL administrator who created the account that it is active."""
+        """Tells the WL administrator who created a WL-managed account that it is active."""
         dedupe_key = f"customer-{ref.customer_id}:email:wl_confirmation"
-        async with self._sessions.begin() as session:
-            if await audit.already_recorded(session, dedupe_key):
-                return
-            customer = await session.get_one(Customer, ref.customer_id)
-            white_label = await session.get_one(WhiteLabel, customer.white_label_id)
-            plan = await session.get_one(Plan, customer.plan_id)
-            admin = await session.get_one(WlUser, customer.created_by_user_id)
+        if await self._already_sent(dedupe_key):
+            return
+        signup = await self._load(ref.customer_id)
+        async with self._sessions() as session:
             charge = await session.scalar(
                 select(WlLedgerEntry).where(
-                    WlLedgerEntry.idempotency_key == signup_charge_key(customer.id)
+                    WlLedgerEntry.idempotency_key == signup_charge_key(ref.customer_id)
                 )
             )
             numbers = list(
                 await session.scalars(
                     select(PhoneNumber.e164)
-                    .where(PhoneNumber.customer_id == customer.id)
+                    .where(PhoneNumber.customer_id == ref.customer_id)
                     .order_by(PhoneNumber.e164)
                 )
             )
-        business_name = (customer.business or {}).get("name", "your customer")
-        message = build_message(
-            sender=self._sender,
-            sender_name=white_label.name,
-            recipient=admin.email,
-            subject=f"Customer account active: {business_name}",
+        await self._deliver(
+            signup,
+            dedupe_key=dedupe_key,
+            kind="wl_confirmation",
+            recipient=signup.admin.email,
+            subject=f"Customer account active: {signup.business_name}",
             template="wl_confirmation",
-            message_id=self._message_id(customer.id, "wl_confirmation"),
             context={
-                "business_name": business_name,
-                "plan_name": plan.name,
-                "plan_code": plan.code,
+                "business_name": signup.business_name,
+                "plan_name": signup.plan.name,
+                "plan_code": signup.plan.code,
                 "amount": format_amount(charge.amount) if charge else "0.00",
-                "currency": charge.currency if charge else plan.currency,
+                "currency": charge.currency if charge else signup.plan.currency,
                 "numbers": numbers,
-                "admin_email": admin.email,
-                "customer_id": str(customer.id),
-                "white_label_name": white_label.name,
+                "admin_email": signup.admin.email,
+                "customer_id": str(ref.customer_id),
             },
         )
-        await self._mailer.send(message)
-        async with self._sessions.begin() as session:
-            audit.record(
-                session,
-                white_label_id=customer.white_label_id,
-                customer_id=customer.id,
-                action="email.sent",
-                detail={"kind": "wl_confirmation"},
-                dedupe_key=dedupe_key,
-            )
-        activity.logger.info("confirmation email sent", extra={"customer_id": str(customer.id)})
+
+    @activity.defn
+    async def send_activation(self, data: ActivationEmailInput) -> None:
+        """The activation link (or a reminder of it) to the customer's authorized contact."""
+        if self._activation_secret is None:
+            raise RuntimeError("ACTIVATION_SECRET is not configured on this worker")
+        dedupe_key = (
+            f"customer-{data.customer_id}:email:activation:v{data.link_version}:r{data.reminder}"
+        )
+        if await self._already_sent(dedupe_key):
+            return
+        signup = await self._load(data.customer_id)
+        link = activation_link(
+            self._public_base_url, self._activation_secret, data.customer_id, data.link_version
+        )
+        subject = f"Activate your {signup.white_label.name} account"
+        await self._deliver(
+            signup,
+            dedupe_key=dedupe_key,
+            kind="activation_reminder" if data.reminder else "activation",
+            recipient=signup.contact["email"],
+            subject=f"Reminder: {subject.lower()}" if data.reminder else subject,
+            template="activation",
+            context={
+                "first_name": signup.contact.get("first_name", ""),
+                "business_name": signup.business_name,
+                "plan_name": signup.plan.name,
+                "amount_due": format_amount(signup.plan.initial_funding),
+                "currency": signup.plan.currency,
+                "link": link,
+                "expires_at": human_time(data.expires_at),
+                "reminder": data.reminder,
+            },
+        )
+
+    @activity.defn
+    async def send_welcome(self, ref: CustomerRef) -> None:
+        """Tells the customer their account is active and funded."""
+        dedupe_key = f"customer-{ref.customer_id}:email:welcome"
+        if await self._already_sent(dedupe_key):
+            return
+        signup = await self._load(ref.customer_id)
+        await self._deliver(
+            signup,
+            dedupe_key=dedupe_key,
+            kind="welcome",
+            recipient=signup.contact["email"],
+            subject=f"Welcome to {signup.white_label.name}: your account is active",
+            template="welcome",
+            context={
+                "first_name": signup.contact.get("first_name", ""),
+                "business_name": signup.business_name,
+                "plan_name": signup.plan.name,
+                "amount": format_amount(signup.plan.initial_funding),
+                "currency": signup.plan.currency,
+                "email": signup.contact["email"],
+            },
+        )
+
+    @activity.defn
+    async def send_wl_notice(self, data: WlNoticeInput) -> None:
+        """Tells the WL administrator who created a self-serve signup how it ended."""
+        dedupe_key = f"customer-{data.customer_id}:email:wl_notice:{data.kind.value}"
+        if data.reference:
+            dedupe_key += f":{data.reference}"
+        if await self._already_sent(dedupe_key):
+            return
+        signup = await self._load(data.customer_id)
+        await self._deliver(
+            signup,
+            dedupe_key=dedupe_key,
+            kind=f"wl_notice.{data.kind.value}",
+            recipient=signup.admin.email,
+            subject=WL_NOTICES[data.kind].format(business=signup.business_name),
+            template="wl_notice",
+            context={
+                "kind": data.kind.value,
+                "business_name": signup.business_name,
+                "plan_name": signup.plan.name,
+                "amount": format_amount(signup.plan.initial_funding),
+                "currency": signup.plan.currency,
+                "customer_id": str(data.customer_id),
+            },
+        )

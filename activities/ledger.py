@@ -6,11 +6,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio import activity
 
-from activities import audit
 from activities.refusals import refuse
 from domain.errors import BusinessError
 from domain.money import format_amount
 from domain.signup import CustomerRef, DebitInput, DebitResult
+from store import audit
 from store.engine import SessionFactory
 from store.schema import Customer, Plan, WhiteLabel, WlLedgerEntry
 

@@ -3,11 +3,11 @@
 from sqlalchemy import select, update
 from temporalio import activity
 
-from activities import audit
 from activities.refusals import refuse
 from domain.enums import NumberStatus
 from domain.errors import BusinessError
 from domain.signup import AllocatedNumbers, AllocateNumbersInput, CustomerRef
+from store import audit
 from store.engine import SessionFactory
 from store.schema import PhoneNumber, utcnow
 

@@ -3,10 +3,10 @@
 from sqlalchemy import delete
 from temporalio import activity
 
-from activities import audit
 from activities.refusals import refuse
 from domain.errors import BusinessError
 from domain.signup import ApplyPbxSettingsInput, CustomerRef
+from store import audit
 from store.engine import SessionFactory
 from store.schema import Customer, CustomerPbxSettings
 

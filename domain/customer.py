@@ -167,6 +167,9 @@ class BillingView(BaseModel):
     mode: BillingMode
     charged: Amount
     currency: str
+    balance: Amount | None = Field(
+        default=None, description="The customer's prepaid balance (self-serve accounts)."
+    )
 
 
 class FailureView(BaseModel):
@@ -195,6 +198,7 @@ class CustomerView(BaseModel):
     pbx_settings: PbxSettings | None
     created_at: datetime
     activated_at: datetime | None
+    activation_expires_at: datetime | None
     failure: FailureView | None
     workflow: WorkflowLink
 

@@ -11,6 +11,7 @@ class BusinessError(StrEnum):
     INVALID_PBX_SETTINGS = "InvalidPbxSettings"
     CURRENCY_MISMATCH = "CurrencyMismatch"
     EMAIL_REJECTED = "EmailRejected"
+    PAYMENT_METHOD_REFUSED = "PaymentMethodRefused"
 
 
 BUSINESS_ERROR_TYPES: frozenset[str] = frozenset(error.value for error in BusinessError)

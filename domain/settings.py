@@ -4,14 +4,34 @@ A bad value stops the process with one line naming the variable (see `load_setti
 and secrets are `SecretStr` so they never show in a repr or a log line.
 """
 
+import re
 import sys
+from datetime import timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Port = Annotated[int, Field(ge=1, le=65535)]
+
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+_SHORT_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
+
+
+def _parse_duration(value: Any) -> Any:
+    """Accepts "90s", "30m", "24h", "7d" besides what pydantic reads (seconds, ISO 8601)."""
+    if isinstance(value, str) and (match := _SHORT_DURATION.match(value)):
+        return timedelta(**{_UNITS[match.group(2)]: float(match.group(1))})
+    return value
+
+
+Duration = Annotated[timedelta, BeforeValidator(_parse_duration)]
+MIN_SECRET_BYTES = 32
+
+
+class ConfigurationError(RuntimeError):
+    """A setting a process needs is missing; the message names the variable."""
 
 
 class Settings(BaseSettings):
@@ -42,6 +62,61 @@ class Settings(BaseSettings):
     )
     dev_mode: bool = False
     dev_mail_dir: Path = Path(".data/mail")
+
+    activation_secret: SecretStr | None = None
+    activation_ttl: Duration = timedelta(days=7)
+    activation_reminders: Annotated[list[Duration], NoDecode] = [
+        timedelta(hours=24),
+        timedelta(hours=72),
+    ]
+    payment_ttl: Duration = timedelta(hours=48)
+
+    stripe_secret_key: SecretStr | None = None
+    stripe_publishable_key: str | None = None
+    stripe_api_base: str | None = Field(
+        default=None, description="Another Stripe API base, e.g. localstripe in development."
+    )
+    stripe_webhook_secret: SecretStr | None = None
+
+    @field_validator("activation_reminders", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part for part in (item.strip() for item in value.split(",")) if part]
+        return value
+
+    @field_validator("activation_secret")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value().encode()) < MIN_SECRET_BYTES:
+            raise ValueError(f"must be at least {MIN_SECRET_BYTES} bytes")
+        return value
+
+    @field_validator("activation_ttl", "payment_ttl")
+    @classmethod
+    def _positive(cls, value: timedelta) -> timedelta:
+        if value <= timedelta(0):
+            raise ValueError("must be a positive duration")
+        return value
+
+    def required_activation_secret(self) -> bytes:
+        if self.activation_secret is None:
+            raise ConfigurationError(
+                "ACTIVATION_SECRET: required (at least 32 random bytes, e.g. from "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
+            )
+        return self.activation_secret.get_secret_value().encode()
+
+    @property
+    def stripe_configured(self) -> bool:
+        return self.stripe_secret_key is not None and self.stripe_publishable_key is not None
+
+    @property
+    def stripe_js_url(self) -> str:
+        """localstripe serves its fake Stripe.js under the same path as the real one."""
+        if self.stripe_api_base:
+            return self.stripe_api_base.rstrip("/") + "/js.stripe.com/v3/"
+        return "https://js.stripe.com/v3/"
 
     def temporal_ui_link(self, workflow_id: str) -> str:
         base = self.temporal_ui_url.rstrip("/")

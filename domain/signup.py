@@ -5,6 +5,8 @@ holds identifiers and enums wherever it can: contact data is read from the datab
 activities that need it rather than copied through workflow history.
 """
 
+from datetime import datetime
+from decimal import Decimal
 from uuid import UUID
 
 from pydantic import BaseModel
@@ -46,6 +48,7 @@ class CreateAccountInput(BaseModel):
     created_by_user_id: UUID
     request: CreateCustomerRequest
     status: CustomerStatus
+    activation_expires_at: datetime | None = None
 
 
 class AccountCreated(BaseModel):
@@ -53,6 +56,8 @@ class AccountCreated(BaseModel):
     plan_id: UUID
     plan_code: str
     currency: str
+    amount_due: Amount = Decimal("0.00")
+    """What a self-serve customer pays by card to fund the account (the plan's initial funding)."""
 
 
 class DebitInput(BaseModel):

@@ -1,5 +1,6 @@
 """Management operations shared by the CLI, the dev-stack seed and the tests."""
 
+import re
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
@@ -159,3 +160,26 @@ async def add_numbers(
             for e164 in added
         )
     return added, sorted(existing)
+
+
+PAYMENT_PROVIDERS = ("stripe",)
+
+
+async def set_payment_gateway(
+    sessions: SessionFactory,
+    *,
+    white_label_id: uuid.UUID,
+    provider: str,
+    stripe_account: str | None = None,
+) -> WhiteLabel:
+    """Lets the WL take cards: on its own connected Stripe account, or on the platform's."""
+    if provider not in PAYMENT_PROVIDERS:
+        raise AdminError(f"--provider: one of {', '.join(PAYMENT_PROVIDERS)}")
+    if stripe_account is not None and not re.fullmatch(r"acct_[A-Za-z0-9]{6,100}", stripe_account):
+        raise AdminError("--stripe-account: a Stripe account id looks like acct_1A2b3C4d5E6f")
+    await _require_white_label(sessions, white_label_id)
+    async with sessions.begin() as session:
+        white_label = await session.get_one(WhiteLabel, white_label_id)
+        white_label.payment_gateway_provider = provider
+        white_label.payment_gateway_account = stripe_account
+    return white_label

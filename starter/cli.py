@@ -127,6 +127,29 @@ async def wl_add_user(args: argparse.Namespace, settings: Settings) -> None:
     await _with_sessions(settings, act)
 
 
+async def wl_set_payment_gateway(args: argparse.Namespace, settings: Settings) -> None:
+    async def act(sessions: SessionFactory) -> None:
+        white_label = await admin.set_payment_gateway(
+            sessions,
+            white_label_id=args.wl,
+            provider=args.provider,
+            stripe_account=args.stripe_account,
+        )
+        account = white_label.payment_gateway_account
+        output(
+            args,
+            {
+                "white_label_id": white_label.id,
+                "provider": white_label.payment_gateway_provider,
+                "stripe_account": account,
+            },
+            f"{white_label.name} takes cards through Stripe "
+            + (f"account {account}" if account else "on the platform's own account"),
+        )
+
+    await _with_sessions(settings, act)
+
+
 async def plans_add(args: argparse.Namespace, settings: Settings) -> None:
     async def act(sessions: SessionFactory) -> None:
         plan = await admin.add_plan(
@@ -286,6 +309,13 @@ def build_parser() -> OneLineParser:
     add_user.add_argument("--wl", required=True, type=uuid.UUID)
     add_user.add_argument("--email", required=True, type=email)
     add_user.add_argument("--role", required=True, choices=[role.value for role in UserRole])
+
+    gateway = command(
+        wl, "set-payment-gateway", wl_set_payment_gateway, "let a white label take card payments"
+    )
+    gateway.add_argument("--wl", required=True, type=uuid.UUID)
+    gateway.add_argument("--provider", required=True, choices=list(admin.PAYMENT_PROVIDERS))
+    gateway.add_argument("--stripe-account", help="a connected account (acct_...)")
 
     plans = commands.add_parser("plans", help="plans").add_subparsers(dest="plans", required=True)
     plan = command(plans, "add", plans_add, "add a plan to a white label")

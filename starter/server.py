@@ -4,8 +4,9 @@ import sys
 
 import uvicorn
 
-from domain.settings import Settings
+from domain.settings import ConfigurationError, Settings
 from starter.api.app import create_app
+from starter.logs import configure_logging
 from starter.ports import PortInUse, ensure_free
 from starter.temporal import connect
 from store.engine import create_engine, create_session_factory
@@ -22,8 +23,9 @@ async def serve_api(settings: Settings, host: str | None = None, port: int | Non
         raise SystemExit(1) from None
     engine = create_engine(settings.database_url)
     try:
+        settings.required_activation_secret()
         await ensure_migrated(engine)
-    except DatabaseNotMigrated as error:
+    except (DatabaseNotMigrated, ConfigurationError) as error:
         print(f"api: {error}", file=sys.stderr)
         raise SystemExit(1) from None
     client = await connect(settings)
@@ -33,7 +35,12 @@ async def serve_api(settings: Settings, host: str | None = None, port: int | Non
         client,
         mail_dir=settings.dev_mail_dir if settings.dev_mode else None,
     )
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info"))
+    configure_logging()
+    # uvicorn's own access log prints query strings, and activation links carry a token in
+    # theirs; the app logs each request without it instead.
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=host, port=port, log_level="info", access_log=False)
+    )
     try:
         await server.serve()
     finally:

@@ -6,13 +6,20 @@ attaches to the same run instead of starting another.
 """
 
 import asyncio
+import contextlib
 import hashlib
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
+from temporalio.client import (
+    Client,
+    WorkflowFailureError,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+)
 from temporalio.common import (
     SearchAttributePair,
     TypedSearchAttributes,
@@ -20,16 +27,20 @@ from temporalio.common import (
     WorkflowIDReusePolicy,
 )
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError
 
 from domain.customer import CreateCustomerRequest, FailureView
 from domain.enums import CustomerStatus, SignupPath
 from domain.errors import BUSINESS_ERROR_TYPES, BusinessError
+from domain.self_serve import SelfServeSignupInput
 from domain.settings import Settings
 from domain.signup import SignupResult, WlManagedSignupInput, workflow_id_for
 from starter.auth import Caller
+from store import audit
 from store.engine import SessionFactory
-from store.schema import IdempotencyKey, Plan, WhiteLabel
+from store.schema import Customer, IdempotencyKey, Plan, WhiteLabel
 from workflows import search_attributes
+from workflows.self_serve import SelfServeSignupWorkflow
 from workflows.wl_managed import WlManagedSignupWorkflow
 
 
@@ -44,7 +55,6 @@ class SignupRejected(Exception):
 
 FORBIDDEN = "Forbidden"
 IDEMPOTENCY_CONFLICT = "IdempotencyKeyReused"
-NOT_IMPLEMENTED = "NotImplemented"
 
 
 @dataclass(frozen=True)
@@ -72,12 +82,78 @@ class SignupService:
     ) -> SignupOutcome:
         if not caller.is_administrator:
             raise SignupRejected(FORBIDDEN, "only a white label administrator creates customers")
-        if request.path is SignupPath.SELF_SERVE:
-            raise SignupRejected(NOT_IMPLEMENTED, "self_serve signups are not available yet")
         plan, white_label = await self._plan_and_white_label(caller, request.plan_code)
+        if request.path is SignupPath.SELF_SERVE and not self._can_take_cards(white_label):
+            raise SignupRejected(
+                BusinessError.PAYMENT_GATEWAY_MISSING.value,
+                "self_serve signups need a payment gateway: ask the platform operator to run "
+                "`python -m starter wl set-payment-gateway` for this white label",
+            )
         customer_id = await self._customer_id(caller, request, idempotency_key)
+        if request.path is SignupPath.SELF_SERVE:
+            return await self._start_self_serve(caller, request, customer_id, plan, white_label)
         handle = await self._start(caller, request, customer_id, plan, white_label)
         return await self._wait(handle, customer_id)
+
+    def _can_take_cards(self, white_label: WhiteLabel) -> bool:
+        return white_label.payment_gateway_provider == "stripe" and self._settings.stripe_configured
+
+    def _search_attributes(
+        self, caller: Caller, customer_id: uuid.UUID, path: SignupPath, status: CustomerStatus
+    ) -> TypedSearchAttributes:
+        return TypedSearchAttributes(
+            [
+                SearchAttributePair(search_attributes.WHITE_LABEL_ID, str(caller.white_label_id)),
+                SearchAttributePair(search_attributes.CUSTOMER_ID, str(customer_id)),
+                SearchAttributePair(search_attributes.SIGNUP_PATH, path.value),
+                SearchAttributePair(search_attributes.SIGNUP_STATUS, status.value),
+            ]
+        )
+
+    async def _start_self_serve(
+        self,
+        caller: Caller,
+        request: CreateCustomerRequest,
+        customer_id: uuid.UUID,
+        plan: Plan,
+        white_label: WhiteLabel,
+    ) -> SignupOutcome:
+        settings = self._settings
+        workflow_id = workflow_id_for(customer_id)
+        try:
+            handle = await self._client.start_workflow(
+                SelfServeSignupWorkflow.run,
+                SelfServeSignupInput(
+                    customer_id=customer_id,
+                    white_label_id=caller.white_label_id,
+                    requested_by_user_id=caller.user_id,
+                    request=request,
+                    activation_ttl=settings.activation_ttl,
+                    reminders=settings.activation_reminders,
+                    payment_ttl=settings.payment_ttl,
+                ),
+                id=workflow_id,
+                task_queue=settings.temporal_task_queue,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                search_attributes=self._search_attributes(
+                    caller, customer_id, SignupPath.SELF_SERVE, CustomerStatus.AWAITING_ACTIVATION
+                ),
+                static_summary=f"Self-serve signup · plan {plan.code} · {white_label.name}",
+            )
+        except WorkflowAlreadyStartedError:
+            handle = self._client.get_workflow_handle_for(SelfServeSignupWorkflow.run, workflow_id)
+        try:
+            async with asyncio.timeout(settings.api_wait_seconds):
+                status = await handle.execute_update(SelfServeSignupWorkflow.account_ready)
+        except TimeoutError:
+            return SignupOutcome(customer_id=customer_id, finished=False)
+        except (WorkflowUpdateFailedError, RPCError):
+            # The workflow already ended (a replayed request): the store has its outcome.
+            return SignupOutcome(customer_id=customer_id, finished=False)
+        if status == CustomerStatus.FAILED.value:
+            return await self._wait(handle, customer_id)
+        return SignupOutcome(customer_id=customer_id, finished=False)
 
     async def _plan_and_white_label(
         self, caller: Caller, plan_code: str
@@ -151,17 +227,8 @@ class SignupService:
                 task_queue=self._settings.temporal_task_queue,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-                search_attributes=TypedSearchAttributes(
-                    [
-                        SearchAttributePair(
-                            search_attributes.WHITE_LABEL_ID, str(caller.white_label_id)
-                        ),
-                        SearchAttributePair(search_attributes.CUSTOMER_ID, str(customer_id)),
-                        SearchAttributePair(search_attributes.SIGNUP_PATH, request.path.value),
-                        SearchAttributePair(
-                            search_attributes.SIGNUP_STATUS, CustomerStatus.PROVISIONING.value
-                        ),
-                    ]
+                search_attributes=self._search_attributes(
+                    caller, customer_id, SignupPath.WL_MANAGED, CustomerStatus.PROVISIONING
                 ),
                 static_summary=f"WL-managed signup · plan {plan.code} · {white_label.name}",
             )
@@ -170,7 +237,7 @@ class SignupService:
 
     async def _wait(
         self,
-        handle: WorkflowHandle[WlManagedSignupWorkflow, SignupResult],
+        handle: WorkflowHandle[Any, SignupResult],
         customer_id: uuid.UUID,
     ) -> SignupOutcome:
         try:
@@ -186,3 +253,71 @@ class SignupService:
                 failure = FailureView(type="SignupFailed", message="the signup did not complete")
             return SignupOutcome(customer_id=customer_id, finished=True, failure=failure)
         return SignupOutcome(customer_id=customer_id, finished=True)
+
+
+NOT_PENDING = "SignupNotPending"
+NOT_FOUND = "NotFound"
+PENDING = {CustomerStatus.AWAITING_ACTIVATION, CustomerStatus.AWAITING_PAYMENT}
+
+
+class PendingSignups:
+    """What a WL administrator may do to a self-serve signup in flight: resend or cancel.
+
+    Deliberately absent: any way to activate or pay on the customer's behalf.
+    """
+
+    def __init__(self, client: Client, sessions: SessionFactory, settings: Settings) -> None:
+        self._client = client
+        self._sessions = sessions
+        self._settings = settings
+
+    async def _pending(
+        self, caller: Caller, customer_id: uuid.UUID, allowed: set[CustomerStatus], action: str
+    ) -> WorkflowHandle[SelfServeSignupWorkflow, SignupResult]:
+        if not caller.is_administrator:
+            raise SignupRejected(FORBIDDEN, f"only a white label administrator may {action}")
+        async with self._sessions() as session:
+            customer = await session.scalar(
+                select(Customer).where(
+                    Customer.id == customer_id, Customer.white_label_id == caller.white_label_id
+                )
+            )
+        if customer is None:
+            raise SignupRejected(NOT_FOUND, "no such customer")
+        status = CustomerStatus(customer.status)
+        if customer.path != SignupPath.SELF_SERVE.value or status not in allowed:
+            raise SignupRejected(
+                NOT_PENDING, f"cannot {action}: the signup is {customer.path}, {status.value}"
+            )
+        return self._client.get_workflow_handle_for(
+            SelfServeSignupWorkflow.run, workflow_id_for(customer_id)
+        )
+
+    async def resend_activation(self, caller: Caller, customer_id: uuid.UUID) -> None:
+        handle = await self._pending(
+            caller, customer_id, {CustomerStatus.AWAITING_ACTIVATION}, "resend the activation email"
+        )
+        await handle.signal(SelfServeSignupWorkflow.resend_activation)
+        async with self._sessions.begin() as session:
+            audit.record(
+                session,
+                white_label_id=caller.white_label_id,
+                customer_id=customer_id,
+                actor=f"wl_user:{caller.user_id}",
+                action="activation.resend_requested",
+            )
+
+    async def cancel(self, caller: Caller, customer_id: uuid.UUID) -> None:
+        handle = await self._pending(caller, customer_id, PENDING, "cancel the signup")
+        async with self._sessions.begin() as session:
+            audit.record(
+                session,
+                white_label_id=caller.white_label_id,
+                customer_id=customer_id,
+                actor=f"wl_user:{caller.user_id}",
+                action="signup.cancel_requested",
+            )
+        await handle.signal(SelfServeSignupWorkflow.cancel)
+        with contextlib.suppress(TimeoutError, WorkflowFailureError):
+            async with asyncio.timeout(self._settings.api_wait_seconds):
+                await handle.result()

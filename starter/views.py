@@ -24,11 +24,24 @@ from domain.signup import workflow_id_for
 from store.schema import (
     AccountAdministrator,
     Customer,
+    CustomerBalanceEntry,
     CustomerPbxSettings,
+    Payment,
     PhoneNumber,
     Plan,
     WlLedgerEntry,
 )
+
+
+def _billing(
+    path: SignupPath, currency: str, wl_charged: Decimal, card_paid: Decimal, balance: Decimal
+) -> BillingView:
+    """WL-managed accounts are billed to the WL; self-serve ones are funded by card."""
+    if path is SignupPath.WL_MANAGED:
+        return BillingView(mode=BillingMode.WL_ACCOUNT, charged=wl_charged, currency=currency)
+    return BillingView(
+        mode=BillingMode.CUSTOMER_CARD, charged=card_paid, currency=currency, balance=balance
+    )
 
 
 async def customer_views(
@@ -68,6 +81,22 @@ async def customer_views(
             .group_by(WlLedgerEntry.customer_id)
         )
     }
+    paid: dict[uuid.UUID, Decimal] = {
+        customer_id: Decimal(total).quantize(Decimal("0.01"))
+        for customer_id, total in await session.execute(
+            select(Payment.customer_id, func.sum(Payment.amount))
+            .where(Payment.customer_id.in_(ids), Payment.refunded_at.is_(None))
+            .group_by(Payment.customer_id)
+        )
+    }
+    balances: dict[uuid.UUID, Decimal] = {
+        customer_id: Decimal(total).quantize(Decimal("0.01"))
+        for customer_id, total in await session.execute(
+            select(CustomerBalanceEntry.customer_id, func.sum(CustomerBalanceEntry.amount))
+            .where(CustomerBalanceEntry.customer_id.in_(ids))
+            .group_by(CustomerBalanceEntry.customer_id)
+        )
+    }
     pbx = {
         row.customer_id: row.settings
         for row in await session.scalars(
@@ -94,18 +123,21 @@ async def customer_views(
                 plan_code=plan.code,
                 numbers=numbers.get(customer.id, []),
                 account_administrators=admins.get(customer.id, []),
-                billing=BillingView(
-                    mode=BillingMode.WL_ACCOUNT
-                    if path is SignupPath.WL_MANAGED
-                    else BillingMode.CUSTOMER_CARD,
-                    charged=charged.get(customer.id, Decimal("0.00")),
-                    currency=plan.currency,
+                billing=_billing(
+                    path,
+                    plan.currency,
+                    charged.get(customer.id, Decimal("0.00")),
+                    paid.get(customer.id, Decimal("0.00")),
+                    balances.get(customer.id, Decimal("0.00")),
                 ),
                 pbx_settings=PbxSettings.model_validate(pbx[customer.id])
                 if customer.id in pbx
                 else None,
                 created_at=customer.created_at,
                 activated_at=customer.activated_at,
+                activation_expires_at=customer.activation_expires_at
+                if path is SignupPath.SELF_SERVE
+                else None,
                 failure=FailureView(
                     type=customer.failure_type, message=customer.failure_message or ""
                 )

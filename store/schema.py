@@ -99,6 +99,8 @@ class Customer(Base):
     activated_at: Mapped[datetime | None]
     failure_type: Mapped[str | None] = mapped_column(String(60))
     failure_message: Mapped[str | None] = mapped_column(Text)
+    activation_expires_at: Mapped[datetime | None]
+    stripe_customer_id: Mapped[str | None] = mapped_column(String(100))
 
 
 class IdempotencyKey(Base):
@@ -175,3 +177,59 @@ class AuditEntry(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class PaymentAttempt(Base):
+    """One card the customer submitted: at most one PaymentIntent, however often retried."""
+
+    __tablename__ = "payment_attempts"
+    __table_args__ = (UniqueConstraint("customer_id", "attempt"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"), index=True)
+    attempt: Mapped[int]
+    stripe_payment_intent_id: Mapped[str] = mapped_column(String(100), unique=True)
+    status: Mapped[str] = mapped_column(String(30))
+    amount: Mapped[Decimal]
+    currency: Mapped[str] = mapped_column(String(3))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Payment(Base):
+    """Money received from the customer, recorded once per PaymentIntent."""
+
+    __tablename__ = "payments"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"), index=True)
+    stripe_payment_intent_id: Mapped[str] = mapped_column(String(100), unique=True)
+    stripe_event_id: Mapped[str] = mapped_column(String(100))
+    amount: Mapped[Decimal]
+    currency: Mapped[str] = mapped_column(String(3))
+    refunded_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CustomerBalanceEntry(Base):
+    """The customer's prepaid balance: credits from payments, later debits for usage."""
+
+    __tablename__ = "customer_balance_entries"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"), index=True)
+    amount: Mapped[Decimal]
+    currency: Mapped[str] = mapped_column(String(3))
+    reason: Mapped[str] = mapped_column(String(200))
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StripeEvent(Base):
+    """Webhook events already handed to a workflow, so a redelivery is not handled twice."""
+
+    __tablename__ = "stripe_events"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    type: Mapped[str] = mapped_column(String(100))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -4,6 +4,7 @@ The database-backed fixtures are parametrised: every test runs on SQLite, and ag
 PostgreSQL when TEST_DATABASE_URL is set.
 """
 
+import asyncio
 import itertools
 import os
 import socket
@@ -17,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 import pytest_asyncio
+import uvicorn
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
@@ -104,8 +106,50 @@ def mail_sink(smtp_port: int) -> Iterator[MailSink]:
     controller.stop()
 
 
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def localstripe() -> AsyncIterator[str]:
+    """localstripe on loopback: a stateful Stripe fake that signs and sends webhooks."""
+    port = free_port()
+    process = await asyncio.create_subprocess_exec(
+        str(BIN / "localstripe"),
+        "--port",
+        str(port),
+        "--from-scratch",
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    async with httpx.AsyncClient() as http:
+        for _ in range(100):
+            try:
+                await http.get(f"{base}/v1/customers", auth=(STRIPE_SECRET_KEY, ""))
+                break
+            except httpx.TransportError:
+                await asyncio.sleep(0.1)
+    yield base
+    process.terminate()
+    await process.wait()
+
+
+STRIPE_SECRET_KEY = "sk_test_localstripe"
+STRIPE_WEBHOOK_SECRET = "whsec_test_" + "0" * 32
+ACTIVATION_SECRET = "activation-secret-for-tests-only-0123456789"
+
+
 @pytest.fixture(scope="session")
-def settings(database_url: str, smtp_port: int, mail_sink: MailSink, client: Client) -> Settings:
+def api_port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def settings(
+    database_url: str,
+    smtp_port: int,
+    mail_sink: MailSink,
+    client: Client,
+    localstripe: str,
+    api_port: int,
+) -> Settings:
     return Settings(
         database_url=database_url,
         temporal_address=client.service_client.config.target_host,
@@ -114,6 +158,12 @@ def settings(database_url: str, smtp_port: int, mail_sink: MailSink, client: Cli
         smtp_port=smtp_port,
         mail_from="Provisioning <provisioning@wl.example.com>",
         api_wait_seconds=30,
+        public_base_url=f"http://127.0.0.1:{api_port}",
+        activation_secret=ACTIVATION_SECRET,
+        stripe_secret_key=STRIPE_SECRET_KEY,
+        stripe_publishable_key="pk_test_localstripe",
+        stripe_api_base=localstripe,
+        stripe_webhook_secret=STRIPE_WEBHOOK_SECRET,
     )
 
 
@@ -127,12 +177,38 @@ async def worker(
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def api(
-    settings: Settings, sessions: SessionFactory, client: Client, worker: Worker
-) -> AsyncIterator[httpx.AsyncClient]:
+async def api_url(
+    settings: Settings,
+    sessions: SessionFactory,
+    client: Client,
+    worker: Worker,
+    api_port: int,
+    localstripe: str,
+) -> AsyncIterator[str]:
+    """The API served over real HTTP, with localstripe's webhooks pointed at it."""
     app = create_app(settings, sessions, client)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as http:
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=api_port, log_level="warning", access_log=False)
+    )
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.02)
+    url = settings.public_base_url
+    async with httpx.AsyncClient() as http:
+        registered = await http.post(
+            f"{localstripe}/_config/webhooks/tests",
+            data={"url": f"{url}/webhooks/stripe", "secret": STRIPE_WEBHOOK_SECRET},
+            auth=(STRIPE_SECRET_KEY, ""),
+        )
+        registered.raise_for_status()
+    yield url
+    server.should_exit = True
+    await serving
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def api(api_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=api_url, timeout=60) as http:
         yield http
 
 
@@ -162,6 +238,7 @@ async def make_white_label(
     *,
     credit_limit: Decimal = Decimal("1000.00"),
     number_count: int = 10,
+    payment_gateway: bool = True,
 ) -> WhiteLabelFixture:
     tag = uuid.uuid4().hex[:8]
     admin_email = f"admin-{tag}@reseller.example.com"
@@ -181,6 +258,10 @@ async def make_white_label(
         monthly_fee=Decimal("49.00"),
         initial_funding=Decimal("100.00"),
     )
+    if payment_gateway:
+        await admin.set_payment_gateway(
+            sessions, white_label_id=created.white_label_id, provider="stripe"
+        )
     staff = await admin.add_user(
         sessions,
         white_label_id=created.white_label_id,

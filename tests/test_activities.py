@@ -229,7 +229,7 @@ async def test_confirmation_email_sent_twice_is_delivered_once(
     await run(email.send_wl_confirmation, CustomerRef(customer_id=customer_id))
 
     [message] = mail_sink.to(white_label.admin_email)
-    assert message["Message-ID"] == f"<customer-{customer_id}.wl_confirmation@wl.example.com>"
+    assert message["Message-ID"] == f"<customer-{customer_id}.email.wl_confirmation@wl.example.com>"
     assert message["From"].startswith("Reseller ")
 
 

@@ -12,12 +12,15 @@ from pathlib import Path
 import pytest
 from google.protobuf.duration_pb2 import Duration
 from sqlalchemy import func, select
+from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 from temporalio.api.workflowservice.v1 import RegisterNamespaceRequest
 from temporalio.client import Client
+from temporalio.service import RPCError
 from temporalio.worker import Worker
 
 from domain.settings import Settings
 from store.engine import SessionFactory
+from store.migrate import head_revision
 from store.schema import Customer, PhoneNumber, Plan, WhiteLabel, WlUser
 from tests.conftest import WhiteLabelFixture, customer_request
 
@@ -211,13 +214,16 @@ async def test_temporal_setup_registers_search_attributes_once(
             namespace=namespace, workflow_execution_retention_period=Duration(seconds=86400)
         )
     )
-    first = None
-    for _ in range(20):  # a new namespace takes a moment to reach every service
-        first = await starter(settings, "temporal", "setup", "--json", TEMPORAL_NAMESPACE=namespace)
-        if first.code == 0:
+    for _ in range(50):  # a new namespace takes a moment to reach every service
+        try:
+            await client.operator_service.list_search_attributes(
+                ListSearchAttributesRequest(namespace=namespace)
+            )
             break
-        await asyncio.sleep(0.5)
-    assert first is not None
+        except RPCError:
+            await asyncio.sleep(0.2)
+
+    first = await starter(settings, "temporal", "setup", "--json", TEMPORAL_NAMESPACE=namespace)
     assert first.code == 0, first.stderr
     second = await starter(settings, "temporal", "setup", "--json", TEMPORAL_NAMESPACE=namespace)
 
@@ -229,4 +235,4 @@ async def test_db_upgrade_is_idempotent(settings: Settings) -> None:
     run = await starter(settings, "db", "upgrade", "--json")
 
     assert run.code == 0, run.stderr
-    assert run.json() == {"revision": "0001"}
+    assert run.json() == {"revision": head_revision()}

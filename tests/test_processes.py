@@ -17,7 +17,7 @@ from domain.settings import Settings
 from starter.auth import Caller
 from starter.signups import SignupService
 from store.engine import SessionFactory
-from tests.conftest import WhiteLabelFixture, customer_request, free_port
+from tests.conftest import ACTIVATION_SECRET, WhiteLabelFixture, customer_request, free_port
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 ROOT = Path(__file__).parent.parent
@@ -25,8 +25,9 @@ ROOT = Path(__file__).parent.parent
 
 def process_environment(**variables: str) -> dict[str, str]:
     environment = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    environment["ACTIVATION_SECRET"] = ACTIVATION_SECRET
     environment.update(variables)
-    return environment
+    return {key: value for key, value in environment.items() if value}
 
 
 @pytest.mark.parametrize("command", [["worker.py"], ["-m", "starter", "api", "--port", "0"]])
@@ -89,6 +90,28 @@ async def test_a_separate_worker_process_provisions_a_signup_and_stops_on_sigter
         worker.send_signal(signal.SIGTERM)
         _, stderr = await asyncio.wait_for(worker.communicate(), timeout=60)
     assert worker.returncode == 0, stderr.decode()[-2000:]
+
+
+@pytest.mark.parametrize("command", [["worker.py"], ["-m", "starter", "api", "--port", "0"]])
+async def test_processes_refuse_to_start_without_an_activation_secret(
+    tmp_path: Path, command: list[str]
+) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        *command,
+        cwd=ROOT,
+        env=process_environment(
+            DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}", ACTIVATION_SECRET=""
+        ),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+
+    assert process.returncode == 1
+    lines = stderr.decode().strip().splitlines()
+    assert len(lines) == 1
+    assert "ACTIVATION_SECRET: required" in lines[0]
 
 
 @pytest.mark.parametrize(

@@ -79,7 +79,12 @@ async def test_wl_managed_signup_provisions_an_active_customer(
     assert view["account_administrators"] == [
         {"email": white_label.admin_email, "kind": "wl_administrator"}
     ]
-    assert view["billing"] == {"mode": "wl_account", "charged": "74.00", "currency": "NZD"}
+    assert view["billing"] == {
+        "mode": "wl_account",
+        "charged": "74.00",
+        "currency": "NZD",
+        "balance": None,
+    }
     assert view["service_address"] == view["address"]
     assert view["pbx_settings"]["outbound_caller_id"] == white_label.numbers[0]
     assert view["activated_at"] is not None
@@ -385,16 +390,6 @@ async def test_requests_without_a_valid_api_key_are_unauthorized(
         assert response.json()["error"]["type"] == "Unauthorized"
         listed = await api.get("/v1/customers", headers=headers)
         assert listed.status_code == 401
-
-
-async def test_self_serve_path_is_not_available_yet(
-    api: httpx.AsyncClient, white_label: WhiteLabelFixture
-) -> None:
-    response = await api.post(
-        "/v1/customers", json=customer_request(path="self_serve"), headers=white_label.headers
-    )
-
-    assert response.status_code == 501
 
 
 async def test_operators_find_the_signup_in_temporal_by_status_and_white_label(

@@ -25,3 +25,13 @@ EMAIL_STEP: dict[str, Any] = {
         maximum_interval=timedelta(minutes=10),
     ),
 }
+
+# Stripe calls retry until Stripe answers; every create carries an idempotency key.
+STRIPE_STEP: dict[str, Any] = {
+    "start_to_close_timeout": timedelta(seconds=30),
+    "retry_policy": RetryPolicy(
+        initial_interval=timedelta(seconds=1),
+        backoff_coefficient=2.0,
+        maximum_interval=timedelta(minutes=1),
+    ),
+}

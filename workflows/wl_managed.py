@@ -7,6 +7,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 from workflows import search_attributes
+from workflows.failures import Refusal, business_refusal
 from workflows.policies import DATABASE_STEP, EMAIL_STEP
 
 with workflow.unsafe.imports_passed_through():
@@ -17,7 +18,6 @@ with workflow.unsafe.imports_passed_through():
     from activities.pbx import PbxActivities
     from domain.customer import NumberCount, NumberList
     from domain.enums import CustomerStatus, SignupPath
-    from domain.errors import BUSINESS_ERROR_TYPES
     from domain.signup import (
         AdministratorInput,
         AllocateNumbersInput,
@@ -34,22 +34,6 @@ with workflow.unsafe.imports_passed_through():
 Compensation = tuple[str, Callable[[], Awaitable[None]]]
 CompensatingActivity = Callable[[Any, "CustomerRef"], Awaitable[None]]
 STEPS = 7
-
-
-class _Refused(Exception):
-    """A business refusal from an activity, carried to the compensation block."""
-
-    def __init__(self, failure_type: str, message: str) -> None:
-        super().__init__(message)
-        self.failure_type = failure_type
-        self.message = message
-
-
-def _refusal(error: ActivityError) -> _Refused | None:
-    cause = error.cause
-    if isinstance(cause, ApplicationError) and cause.type in BUSINESS_ERROR_TYPES:
-        return _Refused(cause.type or "", cause.message)
-    return None
 
 
 @workflow.defn
@@ -97,7 +81,7 @@ class WlManagedSignupWorkflow:
                 **DATABASE_STEP,
             )
         except ActivityError as error:
-            refused = _refusal(error)
+            refused = business_refusal(error)
             if refused is None:
                 raise
             # Nothing exists yet, so there is nothing to compensate or mark.
@@ -107,7 +91,7 @@ class WlManagedSignupWorkflow:
         try:
             await self._provision(data, customer, compensations)
         except ActivityError as error:
-            refused = _refusal(error)
+            refused = business_refusal(error)
             if refused is None:
                 raise
             self._stage(STEPS, f"undoing after {refused.failure_type}")
@@ -213,7 +197,7 @@ class WlManagedSignupWorkflow:
             AccountActivities.mark_active, customer, summary="mark active", **DATABASE_STEP
         )
 
-    def _fail(self, refused: _Refused) -> NoReturn:
+    def _fail(self, refused: Refusal) -> NoReturn:
         self._status(CustomerStatus.FAILED)
         assert self._progress is not None
         self._progress = self._progress.model_copy(update={"failure_type": refused.failure_type})

@@ -3,13 +3,18 @@
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from temporalio.client import Client
 
 from domain.settings import Settings
-from starter.api import customers, devmail, health
+from starter.activation import Activation
+from starter.api import activation_pages, customers, devmail, health, webhooks
+from starter.api.access_log import install_access_log
 from starter.api.dependencies import Services
 from starter.api.errors import install_error_handlers
-from starter.signups import SignupService
+from starter.signups import PendingSignups, SignupService
+from starter.stripe_client import stripe_client
+from starter.stripe_events import StripeEvents
 from store.engine import SessionFactory
 
 
@@ -24,15 +29,23 @@ def create_app(
         version="0.1.0",
         description="Creates customers of a white-label cloud PBX on durable Temporal workflows.",
     )
+    stripe = stripe_client(settings)
     app.state.services = Services(
         settings=settings,
         sessions=sessions,
         temporal=temporal,
         signups=SignupService(temporal, sessions, settings),
+        pending=PendingSignups(temporal, sessions, settings),
+        stripe_events=StripeEvents(temporal, sessions, settings),
+        activation=Activation(temporal, sessions, settings, stripe),
         mail_dir=mail_dir,
     )
     install_error_handlers(app)
+    install_access_log(app)
     app.include_router(customers.router)
     app.include_router(health.router)
     app.include_router(devmail.router)
+    app.include_router(webhooks.router)
+    app.include_router(activation_pages.router)
+    app.mount("/static", StaticFiles(packages=[("starter", "static")]), name="static")
     return app

@@ -11,13 +11,26 @@ from domain.customer import CreateCustomerRequest, CustomerList, CustomerView
 from domain.enums import CustomerStatus
 from starter.api.dependencies import AppServices, AuthenticatedCaller
 from starter.api.errors import ErrorEnvelope, error_response
-from starter.signups import FORBIDDEN, IDEMPOTENCY_CONFLICT, NOT_IMPLEMENTED, SignupRejected
+from starter.signups import (
+    FORBIDDEN,
+    IDEMPOTENCY_CONFLICT,
+    NOT_FOUND,
+    NOT_PENDING,
+    SignupRejected,
+)
 from starter.views import customer_view, customer_views
 from store.schema import Customer
 
 router = APIRouter(prefix="/v1/customers", tags=["customers"])
 
-REJECTION_STATUS = {FORBIDDEN: 403, IDEMPOTENCY_CONFLICT: 409, NOT_IMPLEMENTED: 501}
+REJECTION_STATUS = {FORBIDDEN: 403, IDEMPOTENCY_CONFLICT: 409, NOT_FOUND: 404, NOT_PENDING: 409}
+
+
+def _rejection(rejected: SignupRejected) -> Response:
+    """Business refusals are 422 unless their kind says otherwise."""
+    return error_response(REJECTION_STATUS.get(rejected.kind, 422), rejected.kind, rejected.message)
+
+
 ERRORS: dict[int | str, dict[str, object]] = {
     code: {"model": ErrorEnvelope} for code in (401, 403, 404, 409, 422, 501)
 }
@@ -43,9 +56,7 @@ async def create_customer(
     try:
         outcome = await app.signups.create(caller, body, idempotency_key)
     except SignupRejected as rejected:
-        return error_response(
-            REJECTION_STATUS.get(rejected.kind, 422), rejected.kind, rejected.message
-        )
+        return _rejection(rejected)
     if outcome.failure is not None:
         return error_response(422, outcome.failure.type, outcome.failure.message)
     async with app.sessions() as session:
@@ -84,3 +95,46 @@ async def list_customers(
     async with app.sessions() as session:
         customers = list(await session.scalars(query))
         return CustomerList(customers=await customer_views(session, customers, app.settings))
+
+
+async def _view_or_404(
+    app: AppServices, caller: AuthenticatedCaller, customer_id: uuid.UUID, status_code: int
+) -> Response:
+    async with app.sessions() as session:
+        view = await customer_view(session, customer_id, caller.white_label_id, app.settings)
+    if view is None:
+        return error_response(404, "NotFound", "no such customer")
+    return JSONResponse(view.model_dump(mode="json"), status_code=status_code)
+
+
+@router.post(
+    "/{customer_id}/activation-email",
+    status_code=202,
+    response_model=CustomerView,
+    responses=ERRORS,
+    summary="Resend the activation email (a new link; the old one stops working)",
+)
+async def resend_activation_email(
+    customer_id: uuid.UUID, app: AppServices, caller: AuthenticatedCaller
+) -> Response:
+    try:
+        await app.pending.resend_activation(caller, customer_id)
+    except SignupRejected as rejected:
+        return _rejection(rejected)
+    return await _view_or_404(app, caller, customer_id, 202)
+
+
+@router.post(
+    "/{customer_id}/cancel",
+    response_model=CustomerView,
+    responses=ERRORS,
+    summary="Cancel a pending self-serve signup",
+)
+async def cancel_signup(
+    customer_id: uuid.UUID, app: AppServices, caller: AuthenticatedCaller
+) -> Response:
+    try:
+        await app.pending.cancel(caller, customer_id)
+    except SignupRejected as rejected:
+        return _rejection(rejected)
+    return await _view_or_404(app, caller, customer_id, 200)

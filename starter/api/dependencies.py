@@ -9,8 +9,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from temporalio.client import Client
 
 from domain.settings import Settings
+from starter.activation import Activation
 from starter.auth import Caller, caller_for_key
-from starter.signups import SignupService
+from starter.signups import PendingSignups, SignupService
+from starter.stripe_events import StripeEvents
 from store.engine import SessionFactory
 
 
@@ -20,6 +22,9 @@ class Services:
     sessions: SessionFactory
     temporal: Client
     signups: SignupService
+    pending: PendingSignups
+    stripe_events: StripeEvents
+    activation: Activation
     mail_dir: Path | None = None
 
 

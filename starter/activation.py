@@ -1,0 +1,181 @@
+"""The customer's side of a self-serve signup: verify the link, activate, pay.
+
+The API verifies the token's MAC here and hands the workflow only the link version; the
+workflow decides whether that version is current and the signup still open. Every refusal
+reaches the customer as the same generic answer.
+"""
+
+import asyncio
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, cast
+
+import stripe
+from stripe.params import SetupIntentCreateParams
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError
+
+from domain.activation import verify_token
+from domain.enums import CustomerStatus, SignupPath
+from domain.self_serve import (
+    ActivateRequest,
+    ActivateResult,
+    LinkRefusal,
+    SelfServeProgress,
+    SubmitPaymentRequest,
+    SubmitPaymentResult,
+)
+from domain.settings import Settings
+from domain.signup import SignupResult, workflow_id_for
+from domain.stripe_params import card_only
+from store.engine import SessionFactory
+from store.schema import Customer, Plan, WhiteLabel
+from workflows.self_serve import SelfServeSignupWorkflow
+
+REFUSALS = {refusal.value for refusal in LinkRefusal}
+
+
+class LinkInvalid(Exception):
+    """Wrong, stale, superseded or expired link, or an unknown customer: all look the same."""
+
+
+class TryAgainLater(Exception):
+    """The signup did not answer in time (e.g. Stripe or the database is down)."""
+
+
+@dataclass(frozen=True)
+class SignupPage:
+    """What the pages show: the business, the plan and what is due. Read from the store."""
+
+    customer_id: uuid.UUID
+    business_name: str
+    first_name: str
+    contact_name: str
+    white_label_name: str
+    plan_name: str
+    amount_due: Decimal
+    currency: str
+    status: CustomerStatus
+    stripe_customer_id: str | None
+    stripe_account: str | None
+
+
+@dataclass(frozen=True)
+class Link:
+    customer_id: uuid.UUID
+    link_version: int
+    token: str
+
+
+class Activation:
+    def __init__(
+        self,
+        client: Client,
+        sessions: SessionFactory,
+        settings: Settings,
+        stripe_client: stripe.StripeClient | None,
+    ) -> None:
+        self._client = client
+        self._sessions = sessions
+        self._settings = settings
+        self._stripe = stripe_client
+        self._card_only = card_only(settings.stripe_api_base is not None)
+
+    def verify(self, customer_id: uuid.UUID, token: str) -> Link:
+        secret = self._settings.required_activation_secret()
+        verified = verify_token(secret, customer_id, token[:200])
+        if verified is None:
+            raise LinkInvalid
+        return Link(customer_id=customer_id, link_version=verified.link_version, token=token)
+
+    def _handle(self, link: Link) -> WorkflowHandle[SelfServeSignupWorkflow, SignupResult]:
+        return self._client.get_workflow_handle_for(
+            SelfServeSignupWorkflow.run, workflow_id_for(link.customer_id)
+        )
+
+    async def progress(self, link: Link) -> SelfServeProgress:
+        """The signup's state, if this link is its current one."""
+        try:
+            progress = await self._handle(link).query(SelfServeSignupWorkflow.status)
+        except RPCError:
+            raise LinkInvalid from None
+        if progress is None or progress.link_version != link.link_version:
+            raise LinkInvalid
+        return progress
+
+    async def page(self, customer_id: uuid.UUID) -> SignupPage:
+        async with self._sessions() as session:
+            customer = await session.get(Customer, customer_id)
+            if customer is None or customer.path != SignupPath.SELF_SERVE.value:
+                raise LinkInvalid
+            plan = await session.get_one(Plan, customer.plan_id)
+            white_label = await session.get_one(WhiteLabel, customer.white_label_id)
+        contact = customer.contact or {}
+        return SignupPage(
+            customer_id=customer.id,
+            business_name=str((customer.business or {}).get("name", "")),
+            first_name=str(contact.get("first_name", "")),
+            contact_name=f"{contact.get('first_name', '')} {contact.get('last_name', '')}".strip(),
+            white_label_name=white_label.name,
+            plan_name=plan.name,
+            amount_due=plan.initial_funding,
+            currency=plan.currency,
+            status=CustomerStatus(customer.status),
+            stripe_customer_id=customer.stripe_customer_id,
+            stripe_account=white_label.payment_gateway_account,
+        )
+
+    async def _update(self, call: Any) -> Any:
+        try:
+            async with asyncio.timeout(self._settings.api_wait_seconds):
+                return await call
+        except TimeoutError:
+            raise TryAgainLater from None
+        except WorkflowUpdateFailedError as error:
+            cause = error.cause
+            if isinstance(cause, ApplicationError) and cause.type in REFUSALS:
+                raise LinkInvalid from None
+            raise
+        except RPCError:
+            raise LinkInvalid from None
+
+    async def activate(self, link: Link) -> ActivateResult:
+        result: ActivateResult = await self._update(
+            self._handle(link).execute_update(
+                SelfServeSignupWorkflow.activate, ActivateRequest(link_version=link.link_version)
+            )
+        )
+        return result
+
+    async def submit_payment(self, link: Link, payment_method: str) -> SubmitPaymentResult:
+        result: SubmitPaymentResult = await self._update(
+            self._handle(link).execute_update(
+                SelfServeSignupWorkflow.submit_payment,
+                SubmitPaymentRequest(link_version=link.link_version, payment_method=payment_method),
+            )
+        )
+        return result
+
+    def _options(self, page: SignupPage) -> stripe.RequestOptions:
+        return {"stripe_account": page.stripe_account} if page.stripe_account else {}
+
+    async def card_setup_secret(self, page: SignupPage) -> str:
+        """A fresh SetupIntent for the card form (one per card the customer enters)."""
+        if self._stripe is None or page.stripe_customer_id is None:
+            raise TryAgainLater
+        params = {"customer": page.stripe_customer_id, "usage": "off_session", **self._card_only}
+        setup = await self._stripe.v1.setup_intents.create_async(
+            params=cast(SetupIntentCreateParams, params), options=self._options(page)
+        )
+        return str(setup.client_secret)
+
+    async def payment_client_secret(self, page: SignupPage, payment_intent_id: str) -> str:
+        """The intent's client secret for 3-D Secure in the page; never stored anywhere."""
+        if self._stripe is None:
+            raise TryAgainLater
+        intent = await self._stripe.v1.payment_intents.retrieve_async(
+            payment_intent_id, options=self._options(page)
+        )
+        return str(intent.client_secret)

@@ -1,0 +1,225 @@
+"""`/activate/...`: the pages and calls behind the emailed activation link.
+
+GET only shows a page (mail scanners follow links); changes happen on POST. Every page sends
+no-referrer, no-store, a strict CSP and DENY framing, and every bad link gets the same answer.
+"""
+
+import uuid
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Form, Query
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from jinja2 import Environment, PackageLoader, select_autoescape
+from pydantic import BaseModel, Field
+
+from domain.enums import CustomerStatus
+from domain.money import format_amount
+from domain.self_serve import ActivationOutcome, PaymentStatus
+from domain.settings import Settings
+from starter.activation import Activation, Link, LinkInvalid, SignupPage, TryAgainLater
+from starter.api.dependencies import AppServices
+
+router = APIRouter(prefix="/activate", tags=["activation"])
+TEMPLATES = Environment(
+    loader=PackageLoader("starter", "templates"), autoescape=select_autoescape(["html"])
+)
+Token = Annotated[str, Field(min_length=1, max_length=200)]
+GENERIC = "This link is not valid any more."
+
+
+def security_headers(settings: Settings) -> dict[str, str]:
+    stripe = urlsplit(settings.stripe_js_url)
+    stripe_origin = f"{stripe.scheme}://{stripe.netloc}"
+    api_origin = stripe_origin if settings.stripe_api_base else "https://api.stripe.com"
+    policy = "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src 'self' {stripe_origin}",
+            f"connect-src 'self' {api_origin}",
+            f"frame-src {stripe_origin} https://hooks.stripe.com",
+            "img-src 'self' data:",
+            "style-src 'self'",
+            "form-action 'self'",
+            "base-uri 'none'",
+            "object-src 'none'",
+            "frame-ancestors 'none'",
+        ]
+    )
+    return {
+        "Content-Security-Policy": policy,
+        "Referrer-Policy": "no-referrer",
+        "Cache-Control": "no-store",
+        "X-Frame-Options": "DENY",
+        "X-Content-Type-Options": "nosniff",
+    }
+
+
+def _html(settings: Settings, template: str, status_code: int = 200, **context: Any) -> Response:
+    body = TEMPLATES.get_template(template).render(**context)
+    return HTMLResponse(body, status_code=status_code, headers=security_headers(settings))
+
+
+def _json(settings: Settings, body: dict[str, Any], status_code: int = 200) -> Response:
+    return JSONResponse(body, status_code=status_code, headers=security_headers(settings))
+
+
+def _invalid(settings: Settings, white_label_name: str | None = None) -> Response:
+    return _html(settings, "link_invalid.html", 404, white_label_name=white_label_name)
+
+
+def _try_again(settings: Settings) -> Response:
+    return _html(settings, "try_again.html", 503)
+
+
+def _service(app: AppServices) -> Activation:
+    return app.activation
+
+
+def _page_context(page: SignupPage, token: str) -> dict[str, Any]:
+    return {
+        "page": page,
+        "token": token,
+        "white_label_name": page.white_label_name,
+        "amount_due": format_amount(page.amount_due),
+    }
+
+
+@router.get("/{customer_id}", response_class=HTMLResponse, summary="The activation page")
+async def show_activation(
+    customer_id: uuid.UUID, app: AppServices, token: Annotated[str, Query(max_length=200)] = ""
+) -> Response:
+    activation = _service(app)
+    try:
+        link = activation.verify(customer_id, token)
+        progress = await activation.progress(link)
+        page = await activation.page(customer_id)
+    except LinkInvalid:
+        return _invalid(app.settings)
+    context = _page_context(page, link.token)
+    if progress.status == CustomerStatus.ACTIVE.value:
+        return _html(app.settings, "active.html", **context)
+    if progress.status == CustomerStatus.AWAITING_ACTIVATION.value:
+        expires = progress.activation_expires_at.strftime("%-d %B %Y, %H:%M UTC")
+        return _html(app.settings, "activate_confirm.html", expires_at=expires, **context)
+    if progress.status == CustomerStatus.AWAITING_PAYMENT.value:
+        expires = (progress.payment_expires_at or progress.activation_expires_at).strftime(
+            "%-d %B %Y, %H:%M UTC"
+        )
+        return _html(
+            app.settings,
+            "activate_confirm.html",
+            expires_at=expires,
+            continue_to_payment=True,
+            **context,
+        )
+    return _invalid(app.settings)
+
+
+@router.post("/{customer_id}", response_class=HTMLResponse, summary="Activate the account")
+async def activate(
+    customer_id: uuid.UUID, app: AppServices, token: Annotated[str, Form(max_length=200)]
+) -> Response:
+    activation = _service(app)
+    try:
+        link = activation.verify(customer_id, token)
+        result = await activation.activate(link)
+        page = await activation.page(customer_id)
+    except LinkInvalid:
+        return _invalid(app.settings)
+    except TryAgainLater:
+        return _try_again(app.settings)
+    context = _page_context(page, link.token)
+    if page.status is CustomerStatus.ACTIVE:
+        return _html(app.settings, "active.html", **context)
+    if not result.payment_due:
+        return _html(app.settings, "finishing.html", **context)
+    if result.outcome is ActivationOutcome.ALREADY_ACTIVATED and page.status not in {
+        CustomerStatus.AWAITING_PAYMENT
+    }:
+        return _html(app.settings, "finishing.html", **context)
+    return await _payment_page(app, activation, link, page)
+
+
+async def _payment_page(
+    app: AppServices, activation: Activation, link: Link, page: SignupPage
+) -> Response:
+    try:
+        progress = await activation.progress(link)
+        setup_secret = await activation.card_setup_secret(page)
+    except LinkInvalid:
+        return _invalid(app.settings)
+    except TryAgainLater:
+        return _try_again(app.settings)
+    payment_expires = progress.payment_expires_at
+    return _html(
+        app.settings,
+        "payment.html",
+        setup_secret=setup_secret,
+        publishable_key=app.settings.stripe_publishable_key or "",
+        stripe_js_url=app.settings.stripe_js_url,
+        payment_expires_at=payment_expires.strftime("%-d %B %Y, %H:%M UTC")
+        if payment_expires
+        else None,
+        last_error=progress.last_payment_error,
+        **_page_context(page, link.token),
+    )
+
+
+class TokenBody(BaseModel):
+    token: Token
+
+
+class PaymentBody(TokenBody):
+    payment_method: str = Field(pattern=r"^pm_[A-Za-z0-9_]{1,200}$")
+
+
+@router.post("/{customer_id}/payment", summary="Pay with the card the page just saved")
+async def submit_payment(customer_id: uuid.UUID, body: PaymentBody, app: AppServices) -> Response:
+    activation = _service(app)
+    try:
+        link = activation.verify(customer_id, body.token)
+        result = await activation.submit_payment(link, body.payment_method)
+        answer: dict[str, Any] = {"status": result.status.value}
+        if result.status is PaymentStatus.REQUIRES_ACTION and result.payment_intent_id:
+            page = await activation.page(customer_id)
+            answer["client_secret"] = await activation.payment_client_secret(
+                page, result.payment_intent_id
+            )
+        if result.message:
+            answer["message"] = result.message
+    except LinkInvalid:
+        return _json(app.settings, {"status": "error", "message": GENERIC}, 404)
+    except TryAgainLater:
+        return _json(app.settings, {"status": "error", "message": "Please try again."}, 503)
+    return _json(app.settings, answer)
+
+
+@router.post("/{customer_id}/card-setup", summary="A fresh card form after a decline")
+async def card_setup(customer_id: uuid.UUID, body: TokenBody, app: AppServices) -> Response:
+    activation = _service(app)
+    try:
+        link = activation.verify(customer_id, body.token)
+        progress = await activation.progress(link)
+        if progress.status != CustomerStatus.AWAITING_PAYMENT.value:
+            raise LinkInvalid
+        secret = await activation.card_setup_secret(await activation.page(customer_id))
+    except LinkInvalid:
+        return _json(app.settings, {"status": "error", "message": GENERIC}, 404)
+    except TryAgainLater:
+        return _json(app.settings, {"status": "error", "message": "Please try again."}, 503)
+    return _json(app.settings, {"client_secret": secret})
+
+
+@router.post("/{customer_id}/status", summary="Where the signup is, for the page to poll")
+async def signup_status(customer_id: uuid.UUID, body: TokenBody, app: AppServices) -> Response:
+    activation = _service(app)
+    try:
+        link = activation.verify(customer_id, body.token)
+        progress = await activation.progress(link)
+    except LinkInvalid:
+        return _json(app.settings, {"status": "error", "message": GENERIC}, 404)
+    answer: dict[str, Any] = {"status": progress.status}
+    if progress.last_payment_error and progress.status == CustomerStatus.AWAITING_PAYMENT.value:
+        answer["message"] = progress.last_payment_error
+    return _json(app.settings, answer)

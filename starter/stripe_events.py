@@ -1,0 +1,179 @@
+"""Stripe webhook events, turned into signals for the signup they belong to.
+
+The webhook is the source of truth for payments. An event is trusted only after its signature
+checks out, and acted on only if it names an intent this service created for that customer
+and white label; anything else is acknowledged and logged, never signalled.
+"""
+
+import contextlib
+import json
+import logging
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import stripe
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from temporalio.client import Client
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from domain.money import CENT
+from domain.self_serve import PaymentFailed, PaymentSucceeded, RefundLatePaymentInput
+from domain.settings import Settings
+from domain.signup import workflow_id_for
+from store.engine import SessionFactory
+from store.schema import Customer, Payment, PaymentAttempt, StripeEvent, WhiteLabel
+from workflows.late_payment import LatePaymentRefundWorkflow, late_payment_workflow_id
+from workflows.self_serve import SelfServeSignupWorkflow
+
+log = logging.getLogger(__name__)
+HANDLED = {"payment_intent.succeeded", "payment_intent.payment_failed"}
+DECLINED = "Your card was declined."
+
+
+class BadSignature(ValueError):
+    """The event is not from Stripe (or not for this endpoint's secret)."""
+
+
+def verify_event(payload: bytes, signature: str | None, secrets: list[str]) -> dict[str, Any]:
+    """The event if any configured secret signed it (two during a secret rotation)."""
+    for secret in secrets:
+        try:
+            stripe.WebhookSignature.verify_header(payload, signature, secret, tolerance=300)
+        except stripe.SignatureVerificationError:
+            continue
+        try:
+            event: dict[str, Any] = json.loads(payload)
+        except json.JSONDecodeError:
+            raise BadSignature("the signed body is not JSON") from None
+        return event
+    raise BadSignature("signature verification failed")
+
+
+@dataclass(frozen=True)
+class _Target:
+    customer: Customer
+    white_label: WhiteLabel
+
+
+class StripeEvents:
+    def __init__(self, client: Client, sessions: SessionFactory, settings: Settings) -> None:
+        self._client = client
+        self._sessions = sessions
+        self._settings = settings
+
+    async def handle(self, event: dict[str, Any]) -> str:
+        event_id, kind = str(event.get("id", "")), str(event.get("type", ""))
+        if kind not in HANDLED or not event_id:
+            return "ignored"
+        async with self._sessions() as session:
+            if await session.get(StripeEvent, event_id) is not None:
+                return "duplicate"
+        intent: dict[str, Any] = event.get("data", {}).get("object", {})
+        target = await self._target(intent, event.get("account"))
+        if target is None:
+            log.warning("stripe event for an intent this service did not create: %s", event_id)
+            await self._remember(event_id, kind)
+            return "ignored"
+        if kind == "payment_intent.succeeded":
+            outcome = await self._succeeded(event_id, intent, target)
+        else:
+            outcome = await self._failed(event_id, intent, target)
+        await self._remember(event_id, kind)
+        return outcome
+
+    async def _target(self, intent: dict[str, Any], account: object) -> _Target | None:
+        metadata = intent.get("metadata") or {}
+        try:
+            customer_id = uuid.UUID(str(metadata.get("customer_id")))
+        except ValueError:
+            return None
+        async with self._sessions() as session:
+            attempt = await session.scalar(
+                select(PaymentAttempt).where(
+                    PaymentAttempt.stripe_payment_intent_id == str(intent.get("id")),
+                    PaymentAttempt.customer_id == customer_id,
+                )
+            )
+            customer = await session.get(Customer, customer_id)
+            if attempt is None or customer is None:
+                return None
+            white_label = await session.get_one(WhiteLabel, customer.white_label_id)
+        if metadata.get("white_label_id") != str(white_label.id):
+            return None
+        if (account or None) != white_label.payment_gateway_account:
+            return None
+        return _Target(customer=customer, white_label=white_label)
+
+    async def _succeeded(self, event_id: str, intent: dict[str, Any], target: _Target) -> str:
+        payment = PaymentSucceeded(
+            payment_intent_id=str(intent["id"]),
+            amount=(Decimal(int(intent["amount"])) * CENT).quantize(CENT),
+            currency=str(intent["currency"]).upper(),
+            event_id=event_id,
+        )
+        handle = self._client.get_workflow_handle_for(
+            SelfServeSignupWorkflow.run, workflow_id_for(target.customer.id)
+        )
+        try:
+            await handle.signal(SelfServeSignupWorkflow.payment_succeeded, payment)
+            return "signalled"
+        except RPCError as error:
+            if error.status != RPCStatusCode.NOT_FOUND:
+                raise
+        return await self._late(payment, target)
+
+    async def _late(self, payment: PaymentSucceeded, target: _Target) -> str:
+        """The signup has ended: a payment it did not record goes back to the customer."""
+        async with self._sessions() as session:
+            recorded = await session.scalar(
+                select(Payment.id).where(
+                    Payment.stripe_payment_intent_id == payment.payment_intent_id
+                )
+            )
+        if recorded is not None:
+            return "already recorded"
+        with contextlib.suppress(WorkflowAlreadyStartedError):  # already refunding it
+            await self._client.start_workflow(
+                LatePaymentRefundWorkflow.run,
+                RefundLatePaymentInput(
+                    customer_id=target.customer.id,
+                    payment=payment,
+                    reason=f"arrived after the signup was {target.customer.status}",
+                ),
+                id=late_payment_workflow_id(payment.payment_intent_id),
+                task_queue=self._settings.temporal_task_queue,
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                static_summary="Refund of a payment that arrived after its signup closed",
+            )
+        return "refunding"
+
+    async def _failed(self, event_id: str, intent: dict[str, Any], target: _Target) -> str:
+        error = intent.get("last_payment_error") or {}
+        handle = self._client.get_workflow_handle_for(
+            SelfServeSignupWorkflow.run, workflow_id_for(target.customer.id)
+        )
+        try:
+            await handle.signal(
+                SelfServeSignupWorkflow.payment_failed,
+                PaymentFailed(
+                    payment_intent_id=str(intent["id"]),
+                    message=str(error.get("message") or DECLINED),
+                    event_id=event_id,
+                ),
+            )
+        except RPCError as rpc_error:
+            if rpc_error.status != RPCStatusCode.NOT_FOUND:
+                raise
+            return "signup closed"
+        return "signalled"
+
+    async def _remember(self, event_id: str, kind: str) -> None:
+        with contextlib.suppress(IntegrityError):  # a concurrent redelivery got here first
+            async with self._sessions.begin() as session:
+                session.add(StripeEvent(id=event_id, type=kind))

@@ -1,0 +1,22 @@
+"""Telling a business refusal (compensate, report) from a fault (let Temporal retry)."""
+
+from dataclasses import dataclass
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from domain.errors import BUSINESS_ERROR_TYPES
+
+
+@dataclass(frozen=True)
+class Refusal:
+    failure_type: str
+    message: str
+
+
+def business_refusal(error: ActivityError) -> Refusal | None:
+    cause = error.cause
+    if isinstance(cause, ApplicationError) and cause.type in BUSINESS_ERROR_TYPES:
+        return Refusal(cause.type or "", cause.message)
+    return None
