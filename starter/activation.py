@@ -6,6 +6,7 @@ reaches the customer as the same generic answer.
 """
 
 import asyncio
+import logging
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
@@ -35,6 +36,7 @@ from store.schema import Customer, Plan, WhiteLabel
 from workflows.self_serve import SelfServeSignupWorkflow
 
 REFUSALS = {refusal.value for refusal in LinkRefusal}
+log = logging.getLogger(__name__)
 
 
 class LinkInvalid(Exception):
@@ -137,6 +139,12 @@ class Activation:
             cause = error.cause
             if isinstance(cause, ApplicationError) and cause.type in REFUSALS:
                 raise LinkInvalid from None
+            print(
+                "DEBUG update failure",
+                repr(cause),
+                getattr(cause, "type", None),
+                getattr(cause, "cause", None),
+            )
             raise
         except RPCError:
             raise LinkInvalid from None

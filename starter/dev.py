@@ -1,12 +1,14 @@
 """`make run`: the whole local stack under one supervisor that stops everything on Ctrl-C.
 
-The Temporal dev server, the worker and the API run as child processes (as they would in
-production); the SMTP sink runs in this process and stores messages for `/dev/mail`.
+The Temporal dev server, localstripe, the worker and the API run as child processes (as they
+would in production); the SMTP sink runs in this process and stores messages for `/dev/mail`.
+Development secrets (activation, webhook) are generated once and kept in `.data/`.
 """
 
 import asyncio
 import json
 import os
+import secrets
 import signal
 import sys
 from asyncio.subprocess import Process
@@ -20,7 +22,40 @@ from starter.ports import PortInUse, ensure_free
 
 DATA = Path(".data")
 DEMO_FILE = DATA / "demo.json"
+SECRETS_FILE = DATA / "dev-secrets.json"
 SQLITE_URL = f"sqlite+aiosqlite:///{DATA}/app.db"
+LOCALSTRIPE_URL = "http://localhost:8420"
+LOCALSTRIPE_SECRET_KEY = "sk_test_localstripe"  # noqa: S105 - localstripe accepts any key
+LOCALSTRIPE_PUBLISHABLE_KEY = "pk_test_localstripe"
+
+
+def _dev_secrets() -> dict[str, str]:
+    """Random secrets for this checkout's local stack, generated on the first run."""
+    if SECRETS_FILE.exists():
+        stored: dict[str, str] = json.loads(SECRETS_FILE.read_text())
+        return stored
+    generated = {
+        "ACTIVATION_SECRET": secrets.token_urlsafe(48),
+        "STRIPE_WEBHOOK_SECRET": "whsec_" + secrets.token_hex(24),
+    }
+    SECRETS_FILE.write_text(json.dumps(generated, indent=2))
+    SECRETS_FILE.chmod(0o600)
+    return generated
+
+
+def _dev_defaults() -> None:
+    """What `make run` sets unless the environment already says otherwise."""
+    DATA.mkdir(exist_ok=True)
+    defaults = {
+        "DATABASE_URL": SQLITE_URL,
+        "DEV_MODE": "true",
+        "STRIPE_API_BASE": LOCALSTRIPE_URL,
+        "STRIPE_SECRET_KEY": LOCALSTRIPE_SECRET_KEY,
+        "STRIPE_PUBLISHABLE_KEY": LOCALSTRIPE_PUBLISHABLE_KEY,
+        **_dev_secrets(),
+    }
+    for name, value in defaults.items():
+        os.environ.setdefault(name, value)
 
 
 def _port_of(address: str, default: int) -> tuple[str, int]:
@@ -70,7 +105,9 @@ async def _wait_for_temporal(settings: Settings, process: Process) -> None:
     raise SystemExit("dev: the Temporal dev server did not come up within 60 s")
 
 
-async def _wait_for_api(url: str, processes: list[Process]) -> None:
+async def _wait_for_http(
+    url: str, processes: list[Process], what: str, auth: tuple[str, str] | None = None
+) -> None:
     import httpx
 
     async with httpx.AsyncClient() as http:
@@ -78,12 +115,43 @@ async def _wait_for_api(url: str, processes: list[Process]) -> None:
             if any(process.returncode is not None for process in processes):
                 raise SystemExit("dev: a process of the stack exited; see its output above")
             try:
-                if (await http.get(f"{url}/readyz")).status_code == 200:
+                if (await http.get(url, auth=auth)).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
             await asyncio.sleep(0.5)
-    raise SystemExit("dev: the API did not become ready within 60 s")
+    raise SystemExit(f"dev: {what} did not become ready within 60 s")
+
+
+async def _start_localstripe(settings: Settings, processes: list[Process]) -> None:
+    """localstripe keeps its state on disk between runs; webhooks are registered each time."""
+    import httpx
+
+    base = (settings.stripe_api_base or LOCALSTRIPE_URL).rstrip("/")
+    _, port = _port_of(base, 8420)
+    processes.append(
+        await asyncio.create_subprocess_exec(
+            str(Path(sys.executable).parent / "localstripe"),
+            "--port",
+            str(port),
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+    )
+    key = LOCALSTRIPE_SECRET_KEY
+    await _wait_for_http(f"{base}/v1/customers", processes, "localstripe", auth=(key, ""))
+    assert settings.stripe_webhook_secret is not None
+    async with httpx.AsyncClient() as http:
+        registered = await http.post(
+            f"{base}/_config/webhooks/dev",
+            data={
+                "url": f"http://127.0.0.1:{settings.api_port}/webhooks/stripe",
+                "secret": settings.stripe_webhook_secret.get_secret_value(),
+                "events": ["payment_intent.succeeded", "payment_intent.payment_failed"],
+            },
+            auth=(key, ""),
+        )
+        registered.raise_for_status()
 
 
 async def _prepare_database(settings: Settings) -> dict[str, str]:
@@ -102,7 +170,16 @@ async def _prepare_database(settings: Settings) -> dict[str, str]:
 
 def _banner(settings: Settings, demo: dict[str, str]) -> str:
     api = f"http://localhost:{settings.api_port}"
-    body = json.dumps({**WL_MANAGED_REQUEST, "plan_code": demo["plan_code"]})
+    managed = json.dumps({**WL_MANAGED_REQUEST, "plan_code": demo["plan_code"]})
+    self_serve = json.dumps(
+        {
+            key: value
+            for key, value in {**WL_MANAGED_REQUEST, "plan_code": demo["plan_code"]}.items()
+            if key not in {"numbers", "pbx_settings"}
+        }
+        | {"path": "self_serve"}
+    )
+    auth = f"-H 'Authorization: Bearer {demo['api_key']}' -H 'Content-Type: application/json'"
     return f"""
 Local stack is up. Ctrl-C stops everything.
 
@@ -110,14 +187,20 @@ Local stack is up. Ctrl-C stops everything.
   API docs         {api}/docs
   Temporal Web UI  {settings.temporal_ui_url}
   Mailbox          {api}/dev/mail
+  Stripe (fake)    {settings.stripe_api_base}
   Demo WL          {demo["white_label_name"]} ({demo["white_label_id"]})
   Demo admin key   {demo["api_key"]}
 
 Create an active WL-managed customer:
 
-curl -sS -X POST {api}/v1/customers \\
-  -H 'Authorization: Bearer {demo["api_key"]}' -H 'Content-Type: application/json' \\
-  -d '{body}'
+curl -sS -X POST {api}/v1/customers {auth} \\
+  -d '{managed}'
+
+Start a self-serve signup, then open the activation link in the mailbox and pay with the
+test card 4242 4242 4242 4242 (4000 0000 0000 0341 is declined):
+
+curl -sS -X POST {api}/v1/customers {auth} \\
+  -d '{self_serve}'
 """
 
 
@@ -151,20 +234,21 @@ async def _until_stopped(processes: list[Process]) -> None:
 
 
 async def run_dev_stack(json_output: bool = False) -> None:
-    os.environ.setdefault("DATABASE_URL", SQLITE_URL)
-    os.environ.setdefault("DEV_MODE", "true")
     settings = Settings()
     _, temporal_port = _port_of(settings.temporal_address, 7233)
     _, ui_port = _port_of(settings.temporal_ui_url, 8233)
+    _, stripe_port = _port_of(settings.stripe_api_base or LOCALSTRIPE_URL, 8420)
     try:
         ensure_free("127.0.0.1", temporal_port, "TEMPORAL_ADDRESS")
         ensure_free("127.0.0.1", ui_port, "TEMPORAL_UI_URL")
         ensure_free("127.0.0.1", settings.smtp_port, "SMTP_PORT")
         ensure_free(settings.api_host, settings.api_port, "API_PORT")
+        ensure_free("127.0.0.1", stripe_port, "STRIPE_API_BASE")
     except PortInUse as error:
         raise SystemExit(f"dev: {error}") from None
 
-    DATA.mkdir(exist_ok=True)
+    _dev_defaults()
+    settings = Settings()
     environment = _stack_environment(settings)
     processes: list[Process] = []
     sink = start_sink("127.0.0.1", settings.smtp_port, MailSink(folder=settings.dev_mail_dir))
@@ -186,13 +270,14 @@ async def run_dev_stack(json_output: bool = False) -> None:
             "--namespace",
             settings.temporal_namespace,
             "--log-level",
-            "warn",
+            "error",
             *[arg for key in ALL for arg in ("--search-attribute", f"{key.name}=Keyword")],
             env=environment,
         )
         processes.append(temporal)
         await _wait_for_temporal(settings, temporal)
         demo = await _prepare_database(settings)
+        await _start_localstripe(settings, processes)
         processes.append(
             await asyncio.create_subprocess_exec(sys.executable, "worker.py", env=environment)
         )
@@ -201,7 +286,7 @@ async def run_dev_stack(json_output: bool = False) -> None:
                 sys.executable, "-m", "starter", "api", env=environment
             )
         )
-        await _wait_for_api(f"http://127.0.0.1:{settings.api_port}", processes)
+        await _wait_for_http(f"http://127.0.0.1:{settings.api_port}/readyz", processes, "the API")
         if json_output:
             print(json.dumps({**demo, "api": f"http://localhost:{settings.api_port}"}))
         else:

@@ -44,6 +44,9 @@ async def seed_demo(sessions: SessionFactory, remembered: Path) -> dict[str, str
         monthly_fee=Decimal("15.00"),
         initial_funding=Decimal("20.00"),
     )
+    await admin.set_payment_gateway(
+        sessions, white_label_id=created.white_label_id, provider="stripe"
+    )
     await admin.add_numbers(
         sessions,
         white_label_id=created.white_label_id,

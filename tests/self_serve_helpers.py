@@ -163,3 +163,39 @@ def intent_event(kind: str, intent: dict[str, Any], event_id: str | None = None)
         "data": {"object": intent},
     }
     return json.dumps(event).encode()
+
+
+async def intents_of(localstripe: str, customer_id: str) -> list[Any]:
+    """Every PaymentIntent of this customer in localstripe, across all list pages."""
+    listed = await stripe_sdk(localstripe).v1.payment_intents.list_async(params={"limit": 100})
+    return [
+        intent
+        async for intent in listed.auto_paging_iter()
+        if intent.metadata.to_dict().get("customer_id") == customer_id
+    ]
+
+
+async def refunded_intents(localstripe: str) -> list[str]:
+    listed = await stripe_sdk(localstripe).v1.refunds.list_async(params={"limit": 100})
+    return [str(refund.payment_intent) async for refund in listed.auto_paging_iter()]
+
+
+async def delivered_event(localstripe: str, customer_id: str, kind: str) -> dict[str, Any]:
+    """The event localstripe sent for this customer's intent."""
+    starting_after: str | None = None
+    async with httpx.AsyncClient() as http:
+        while True:
+            params = {"type": kind, "limit": "100"}
+            if starting_after:
+                params["starting_after"] = starting_after
+            listed = await http.get(
+                f"{localstripe}/v1/events", params=params, auth=(STRIPE_SECRET_KEY, "")
+            )
+            page = listed.json()
+            for event in page["data"]:
+                if event["data"]["object"]["metadata"].get("customer_id") == customer_id:
+                    found: dict[str, Any] = event
+                    return found
+            if not page.get("has_more") or not page["data"]:
+                raise AssertionError(f"no {kind} event for {customer_id}")
+            starting_after = page["data"][-1]["id"]

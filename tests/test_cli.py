@@ -236,3 +236,40 @@ async def test_db_upgrade_is_idempotent(settings: Settings) -> None:
 
     assert run.code == 0, run.stderr
     assert run.json() == {"revision": head_revision()}
+
+
+async def test_set_payment_gateway_lets_a_white_label_take_cards(
+    settings: Settings, sessions: SessionFactory
+) -> None:
+    created = await starter(
+        settings, "wl", "create", "--name", "Cardless", "--admin-email",
+        "ops@cardless.example.com", "--json",
+    )  # fmt: skip
+    wl = str(created.json()["white_label_id"])
+
+    platform = await starter(
+        settings, "wl", "set-payment-gateway", "--wl", wl, "--provider", "stripe", "--json"
+    )
+    connected = await starter(
+        settings, "wl", "set-payment-gateway", "--wl", wl, "--provider", "stripe",
+        "--stripe-account", "acct_1Reseller42", "--json",
+    )  # fmt: skip
+    bad = await starter(
+        settings, "wl", "set-payment-gateway", "--wl", wl, "--provider", "stripe",
+        "--stripe-account", "not-an-account",
+    )  # fmt: skip
+
+    assert platform.json() == {"white_label_id": wl, "provider": "stripe", "stripe_account": None}
+    assert connected.json()["stripe_account"] == "acct_1Reseller42"
+    assert bad.code == 2
+    assert "--stripe-account" in bad.stderr
+    async with sessions() as session:
+        stored = await session.get_one(WhiteLabel, uuid.UUID(wl))
+    assert stored.payment_gateway_account == "acct_1Reseller42"
+
+
+async def test_the_cli_has_no_way_to_activate_a_self_serve_customer(settings: Settings) -> None:
+    for command in (["customers", "activate"], ["customers", "pay"], ["customers", "token"]):
+        run = await starter(settings, *command, str(uuid.uuid4()))
+        assert run.code == 2
+        assert "invalid choice" in run.stderr

@@ -5,33 +5,36 @@ a workflow change is meant to be incompatible (and version the workflow instead,
 the old shape may still be open in production).
 """
 
-import os
-from pathlib import Path
-
 import httpx
 import pytest
 from temporalio.client import Client, WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.worker import Replayer
 
+from starter.mailsink import MailSink
 from tests.conftest import WhiteLabelFixture, customer_request
-from worker import WORKFLOWS, workflow_runner
+from tests.histories_helpers import HISTORIES, assert_replays, replayer
+from tests.self_serve_helpers import (
+    CARD_DECLINED_ON_CHARGE,
+    CARD_OK,
+    link_in,
+    mails_to,
+    pay,
+    start_signup,
+    until_status,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
-HISTORIES = Path(__file__).parent / "histories"
-
-
-def replayer() -> Replayer:
-    return Replayer(
-        workflows=list(WORKFLOWS),
-        data_converter=pydantic_data_converter,
-        workflow_runner=workflow_runner(),
-    )
+SAVED = {
+    "wl_managed_active",
+    "wl_managed_compensated",
+    "self_serve_active",
+    "self_serve_declined_then_paid",
+    "self_serve_expired",
+}
 
 
 async def test_saved_histories_replay_on_the_current_workflow_code() -> None:
     files = sorted(HISTORIES.glob("*.json"))
-    assert {file.stem for file in files} >= {"wl_managed_active", "wl_managed_compensated"}
+    assert {file.stem for file in files} >= SAVED
 
     for file in files:
         history = WorkflowHistory.from_json(file.stem, file.read_text())
@@ -66,9 +69,33 @@ async def test_fresh_histories_replay(
     [customer] = listed.json()["customers"]
     history = await client.get_workflow_handle(customer["workflow"]["id"]).fetch_history()
 
-    result = await replayer().replay_workflow(history, raise_on_replay_failure=False)
+    await assert_replays(history, name)
 
-    assert result.replay_failure is None
-    if os.environ.get("RECORD_HISTORIES") == "1":
-        HISTORIES.mkdir(exist_ok=True)
-        (HISTORIES / f"{name}.json").write_text(history.to_json())
+
+@pytest.mark.parametrize(
+    ("name", "cards"),
+    [
+        ("self_serve_active", [CARD_OK]),
+        ("self_serve_declined_then_paid", [CARD_DECLINED_ON_CHARGE, CARD_OK]),
+    ],
+)
+async def test_fresh_self_serve_histories_replay(
+    api: httpx.AsyncClient,
+    client: Client,
+    white_label: WhiteLabelFixture,
+    mail_sink: MailSink,
+    localstripe: str,
+    name: str,
+    cards: list[str],
+) -> None:
+    signup = await start_signup(api, white_label)
+    [email] = await mails_to(mail_sink, signup.email, 1)
+    link = link_in(email)
+    await api.post(link.path, data={"token": link.token})
+    for card in cards:
+        await pay(api, localstripe, link, card)
+    view = await until_status(api, white_label, signup.customer_id, "active")
+    handle = client.get_workflow_handle(view["workflow"]["id"])
+    await handle.result()
+
+    await assert_replays(await handle.fetch_history(), name)

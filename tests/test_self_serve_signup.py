@@ -1,20 +1,44 @@
 """The New Customer: activation email, activation page, card funding, Stripe's webhook."""
 
+import asyncio
+import contextlib
+import json
+import time
 import uuid
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 from sqlalchemy import func, select
+from temporalio.client import Client
 
+from domain.settings import Settings
 from starter.mailsink import MailSink
 from store.engine import SessionFactory
-from store.schema import CustomerBalanceEntry, Payment
-from tests.conftest import WhiteLabelFixture
+from store.schema import AuditEntry, CustomerBalanceEntry, Payment
+from tests.conftest import (
+    STRIPE_SECRET_KEY,
+    STRIPE_WEBHOOK_SECRET,
+    WhiteLabelFixture,
+    customer_request,
+    free_port,
+    make_white_label,
+)
 from tests.self_serve_helpers import (
+    CARD_3DS,
+    CARD_DECLINED_ON_CHARGE,
+    CARD_OK,
+    ActivationLink,
+    Signup,
     customer,
+    delivered_event,
+    intent_event,
+    intents_of,
     link_in,
     mails_to,
     pay,
+    refunded_intents,
+    signed,
     start_signup,
     text_of,
     until_status,
@@ -92,3 +116,333 @@ async def test_self_serve_customer_activates_and_funds_the_account_by_card(
         )
     assert payments == 1
     assert [str(amount) for amount in credits] == ["100.00"]
+
+
+async def activated_signup(
+    api: httpx.AsyncClient, white_label: WhiteLabelFixture, mail_sink: MailSink
+) -> tuple[Signup, ActivationLink]:
+    signup = await start_signup(api, white_label)
+    [email] = await mails_to(mail_sink, signup.email, 1)
+    link = link_in(email)
+    response = await api.post(link.path, data={"token": link.token})
+    assert response.status_code == 200, response.text
+    return signup, link
+
+
+async def test_a_declined_card_can_be_retried_with_another_card(
+    api: httpx.AsyncClient,
+    white_label: WhiteLabelFixture,
+    mail_sink: MailSink,
+    localstripe: str,
+) -> None:
+    signup, link = await activated_signup(api, white_label, mail_sink)
+
+    declined = await pay(api, localstripe, link, CARD_DECLINED_ON_CHARGE)
+
+    assert declined["status"] == "declined"
+    assert "declined" in declined["message"]
+    assert (await customer(api, white_label, signup.customer_id))["status"] == "awaiting_payment"
+    status = await api.post(f"{link.path}/status", json={"token": link.token})
+    assert status.json()["status"] == "awaiting_payment"
+
+    succeeded = await pay(api, localstripe, link, CARD_OK)
+
+    assert succeeded == {"status": "succeeded"}
+    view = await until_status(api, white_label, signup.customer_id, "active")
+    assert view["billing"]["charged"] == "100.00"
+    mine = await intents_of(localstripe, signup.customer_id)
+    assert sorted(intent.status for intent in mine) == ["canceled", "succeeded"]
+
+
+async def test_a_card_needing_3d_secure_is_confirmed_by_the_page(
+    api: httpx.AsyncClient,
+    white_label: WhiteLabelFixture,
+    mail_sink: MailSink,
+    localstripe: str,
+) -> None:
+    signup, link = await activated_signup(api, white_label, mail_sink)
+
+    answer = await pay(api, localstripe, link, CARD_3DS)
+
+    assert answer["status"] == "requires_action"
+    intent_id = answer["client_secret"].split("_secret_")[0]
+    # What Stripe.js's confirmCardPayment does once the customer passes 3-D Secure:
+    async with httpx.AsyncClient() as http:
+        authenticated = await http.post(
+            f"{localstripe}/v1/payment_intents/{intent_id}/_authenticate",
+            params={"success": "true"},
+            json={"key": "pk_test_localstripe", "client_secret": answer["client_secret"]},
+        )
+    assert authenticated.status_code == 200, authenticated.text
+    await until_status(api, white_label, signup.customer_id, "active")
+
+
+async def test_the_same_webhook_delivered_five_times_records_one_payment(
+    api: httpx.AsyncClient,
+    white_label: WhiteLabelFixture,
+    mail_sink: MailSink,
+    localstripe: str,
+    sessions: SessionFactory,
+) -> None:
+    signup, link = await activated_signup(api, white_label, mail_sink)
+    await pay(api, localstripe, link)
+    await until_status(api, white_label, signup.customer_id, "active")
+    event = await delivered_event(localstripe, signup.customer_id, "payment_intent.succeeded")
+
+    outcomes = []
+    for _ in range(5):
+        body = json.dumps(event).encode()
+        response = await api.post("/webhooks/stripe", content=body, headers=signed(body))
+        outcomes.append(response.json()["outcome"])
+
+    assert outcomes == ["duplicate"] * 5
+    async with sessions() as session:
+        payments = await session.scalar(
+            select(func.count()).where(Payment.customer_id == uuid.UUID(signup.customer_id))
+        )
+    assert payments == 1
+    assert len(mail_sink.to(signup.email)) == 2  # activation and welcome, nothing more
+
+
+async def test_a_webhook_for_an_intent_never_created_here_is_ignored(
+    api: httpx.AsyncClient, white_label: WhiteLabelFixture, mail_sink: MailSink
+) -> None:
+    signup = await start_signup(api, white_label)
+    intent = {
+        "id": "pi_not_from_this_service",
+        "object": "payment_intent",
+        "amount": 10000,
+        "currency": "nzd",
+        "status": "succeeded",
+        "metadata": {"customer_id": signup.customer_id, "white_label_id": str(white_label.id)},
+    }
+    body = intent_event("payment_intent.succeeded", intent)
+
+    response = await api.post("/webhooks/stripe", content=body, headers=signed(body))
+
+    assert response.status_code == 200
+    assert response.json()["outcome"] == "ignored"
+    view = await customer(api, white_label, signup.customer_id)
+    assert view["status"] == "awaiting_activation"
+    assert view["billing"]["charged"] == "0.00"
+
+
+@pytest.mark.parametrize("forgery", ["wrong_secret", "tampered_body", "no_header", "stale"])
+async def test_a_webhook_that_stripe_did_not_sign_is_refused(
+    api: httpx.AsyncClient,
+    white_label: WhiteLabelFixture,
+    mail_sink: MailSink,
+    localstripe: str,
+    forgery: str,
+) -> None:
+    signup, link = await activated_signup(api, white_label, mail_sink)
+    answer = await pay(api, localstripe, link, CARD_3DS)  # stays requires_action: no webhook
+    intent = {
+        "id": answer["client_secret"].split("_secret_")[0],
+        "object": "payment_intent",
+        "amount": 10000,
+        "currency": "nzd",
+        "status": "succeeded",
+        "metadata": {"customer_id": signup.customer_id, "white_label_id": str(white_label.id)},
+    }
+    body = intent_event("payment_intent.succeeded", intent)
+    headers = {
+        "wrong_secret": signed(body, secret="whsec_someone_else"),
+        "tampered_body": signed(body.replace(b"10000", b"99")),
+        "no_header": {"Content-Type": "application/json"},
+        "stale": signed(body, at=int(time.time()) - 3600),
+    }[forgery]
+
+    response = await api.post("/webhooks/stripe", content=body, headers=headers)
+
+    assert response.status_code == 400
+    assert response.json()["error"]["type"] == "BadSignature"
+    await asyncio.sleep(0.3)
+    assert (await customer(api, white_label, signup.customer_id))["status"] == "awaiting_payment"
+
+
+async def test_the_token_of_another_customer_opens_nothing(
+    api: httpx.AsyncClient, white_label: WhiteLabelFixture, mail_sink: MailSink
+) -> None:
+    first = await start_signup(api, white_label)
+    second = await start_signup(api, white_label)
+    [email] = await mails_to(mail_sink, second.email, 1)
+    other_token = link_in(email).token
+
+    page = await api.get(f"/activate/{first.customer_id}", params={"token": other_token})
+    posted = await api.post(f"/activate/{first.customer_id}", data={"token": other_token})
+    garbage = await api.get(f"/activate/{first.customer_id}", params={"token": "v1.nonsense"})
+    unknown = await api.get(f"/activate/{uuid.uuid4()}", params={"token": other_token})
+
+    assert page.status_code == posted.status_code == garbage.status_code == 404
+    assert unknown.status_code == 404
+    assert page.text == posted.text == garbage.text == unknown.text
+    assert "This link is not valid" in page.text
+    assert (await customer(api, white_label, first.customer_id))["status"] == (
+        "awaiting_activation"
+    )
+
+
+async def test_a_resent_link_supersedes_the_old_one(
+    api: httpx.AsyncClient, white_label: WhiteLabelFixture, mail_sink: MailSink
+) -> None:
+    signup = await start_signup(api, white_label)
+    [first_email] = await mails_to(mail_sink, signup.email, 1)
+    old = link_in(first_email)
+
+    resent = await api.post(
+        f"/v1/customers/{signup.customer_id}/activation-email", headers=white_label.headers
+    )
+
+    assert resent.status_code == 202, resent.text
+    emails = await mails_to(mail_sink, signup.email, 2)
+    new = link_in(emails[1])
+    assert new.token != old.token
+    stale_page = await api.get(old.path, params={"token": old.token})
+    stale_post = await api.post(old.path, data={"token": old.token})
+    assert stale_page.status_code == stale_post.status_code == 404
+    assert (await api.get(new.path, params={"token": new.token})).status_code == 200
+    assert (await api.post(new.path, data={"token": new.token})).status_code == 200
+    assert (await customer(api, white_label, signup.customer_id))["status"] == "awaiting_payment"
+
+
+async def test_activating_again_or_concurrently_is_harmless(
+    api: httpx.AsyncClient,
+    white_label: WhiteLabelFixture,
+    mail_sink: MailSink,
+    sessions: SessionFactory,
+) -> None:
+    signup = await start_signup(api, white_label)
+    [email] = await mails_to(mail_sink, signup.email, 1)
+    link = link_in(email)
+
+    answers = await asyncio.gather(
+        *(api.post(link.path, data={"token": link.token}) for _ in range(20))
+    )
+    again = await api.post(link.path, data={"token": link.token})
+
+    assert [answer.status_code for answer in answers] == [200] * 20
+    assert again.status_code == 200
+    assert "card-element" in again.text
+    async with sessions() as session:
+        activations = await session.scalar(
+            select(func.count()).where(
+                AuditEntry.customer_id == uuid.UUID(signup.customer_id),
+                AuditEntry.action == "customer.awaiting_payment",
+            )
+        )
+    assert activations == 1
+
+
+async def test_a_wl_administrator_cancels_a_pending_signup(
+    api: httpx.AsyncClient, white_label: WhiteLabelFixture, mail_sink: MailSink
+) -> None:
+    signup = await start_signup(api, white_label)
+    [email] = await mails_to(mail_sink, signup.email, 1)
+    link = link_in(email)
+
+    cancelled = await api.post(
+        f"/v1/customers/{signup.customer_id}/cancel", headers=white_label.headers
+    )
+
+    assert cancelled.status_code == 200, cancelled.text
+    assert cancelled.json()["status"] == "cancelled"
+    assert (await api.get(link.path, params={"token": link.token})).status_code == 404
+    assert (await api.post(link.path, data={"token": link.token})).status_code == 404
+    [notice] = await mails_to(mail_sink, white_label.admin_email, 1)
+    assert notice["Subject"].startswith("Signup cancelled")
+    again = await api.post(
+        f"/v1/customers/{signup.customer_id}/cancel", headers=white_label.headers
+    )
+    assert again.status_code == 409
+    assert again.json()["error"]["type"] == "SignupNotPending"
+
+
+async def test_a_wl_user_has_no_way_to_activate_or_pay_for_the_customer(
+    api: httpx.AsyncClient, white_label: WhiteLabelFixture, settings: Settings
+) -> None:
+    signup = await start_signup(api, white_label)
+    base = f"/v1/customers/{signup.customer_id}"
+
+    for path in (f"{base}/activate", f"{base}/payment", f"{base}/activation-link"):
+        response = await api.post(path, headers=white_label.headers)
+        assert response.status_code in {404, 405}
+    view = await customer(api, white_label, signup.customer_id)
+    assert "token" not in json.dumps(view)
+    staff_resend = await api.post(f"{base}/activation-email", headers=white_label.staff_headers)
+    staff_cancel = await api.post(f"{base}/cancel", headers=white_label.staff_headers)
+    assert staff_resend.status_code == staff_cancel.status_code == 403
+    schema = (await api.get("/openapi.json")).json()
+    v1_routes = [path for path in schema["paths"] if path.startswith("/v1")]
+    assert not [path for path in v1_routes if "activate" in path or "pay" in path]
+
+
+async def test_a_white_label_without_a_payment_gateway_cannot_start_self_serve(
+    api: httpx.AsyncClient, sessions: SessionFactory
+) -> None:
+    white_label = await make_white_label(sessions, payment_gateway=False)
+
+    response = await api.post(
+        "/v1/customers", json=customer_request(path="self_serve"), headers=white_label.headers
+    )
+
+    assert response.status_code == 422
+    assert response.json()["error"]["type"] == "PaymentGatewayMissing"
+    listed = await api.get("/v1/customers", headers=white_label.headers)
+    assert listed.json()["customers"] == []
+
+
+async def test_a_payment_landing_after_cancellation_is_refunded(
+    api: httpx.AsyncClient,
+    api_url: str,
+    white_label: WhiteLabelFixture,
+    mail_sink: MailSink,
+    localstripe: str,
+    client: Client,
+) -> None:
+    signup, link = await activated_signup(api, white_label, mail_sink)
+    async with stripe_webhooks_paused(localstripe, api_url):
+        answer = await pay(api, localstripe, link)
+        assert answer == {"status": "succeeded"}
+        cancelled = await api.post(
+            f"/v1/customers/{signup.customer_id}/cancel", headers=white_label.headers
+        )
+        assert cancelled.json()["status"] == "cancelled"
+    event = await delivered_event(localstripe, signup.customer_id, "payment_intent.succeeded")
+    body = json.dumps(event).encode()
+
+    late = await api.post("/webhooks/stripe", content=body, headers=signed(body))
+
+    assert late.json()["outcome"] == "refunding"
+    intent_id = event["data"]["object"]["id"]
+    await client.get_workflow_handle(f"late-payment-{intent_id}").result()
+    assert (await refunded_intents(localstripe)).count(intent_id) == 1
+    subjects = [mail["Subject"] for mail in mail_sink.to(white_label.admin_email)]
+    assert sorted(subjects) == [
+        f"Late payment refunded: {signup.view['business']['name']}",
+        f"Signup cancelled: {signup.view['business']['name']}",
+    ]
+    view = await customer(api, white_label, signup.customer_id)
+    assert view["status"] == "cancelled"
+    assert view["billing"]["charged"] == "0.00"
+
+
+@contextlib.asynccontextmanager
+async def stripe_webhooks_paused(localstripe: str, api_url: str) -> AsyncIterator[None]:
+    """localstripe delivers to a closed port meanwhile, as if our endpoint were down."""
+
+    async def point_at(url: str) -> None:
+        async with httpx.AsyncClient() as http:
+            response = await http.post(
+                f"{localstripe}/_config/webhooks/tests",
+                data={"url": url, "secret": STRIPE_WEBHOOK_SECRET},
+                auth=(STRIPE_SECRET_KEY, ""),
+            )
+            response.raise_for_status()
+
+    await point_at(f"http://127.0.0.1:{free_port()}/webhooks/stripe")
+    try:
+        yield
+        await asyncio.sleep(1.5)  # localstripe sends about a second late
+    finally:
+        await point_at(f"{api_url}/webhooks/stripe")

@@ -1,0 +1,132 @@
+"""Reminders and expiry over days, on the time-skipping test server (seconds of real time).
+
+The Java time-skipping server has no Updates, so these tests only exercise timers; the
+activities are the real ones, against the real database and SMTP server.
+"""
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+import pytest_asyncio
+from temporalio.api.enums.v1 import EventType
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from domain.customer import CreateCustomerRequest
+from domain.enums import CustomerStatus
+from domain.self_serve import SelfServeSignupInput
+from domain.settings import Settings
+from domain.signup import workflow_id_for
+from starter.mailsink import MailSink
+from starter.temporal import register_search_attributes
+from store.engine import SessionFactory
+from store.schema import Customer
+from tests.conftest import BIN, WhiteLabelFixture, customer_request
+from tests.histories_helpers import assert_replays
+from worker import build_worker
+from workflows.self_serve import SelfServeSignupWorkflow
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
+    async with await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(BIN / "temporal-test-server"),
+        data_converter=pydantic_data_converter,
+    ) as environment:
+        await register_search_attributes(environment.client, "default")
+        yield environment
+
+
+def signup_input(white_label: WhiteLabelFixture, **overrides: object) -> SelfServeSignupInput:
+    body = customer_request(path="self_serve")
+    values: dict[str, object] = {
+        "customer_id": uuid.uuid4(),
+        "white_label_id": white_label.id,
+        "requested_by_user_id": white_label.admin_user_id,
+        "request": CreateCustomerRequest.model_validate(body),
+        "activation_ttl": timedelta(days=7),
+        "reminders": [timedelta(hours=24), timedelta(hours=72)],
+        "payment_ttl": timedelta(hours=48),
+        **overrides,
+    }
+    return SelfServeSignupInput.model_validate(values)
+
+
+async def test_nobody_activates_so_two_reminders_go_out_then_the_signup_expires(
+    time_skipping: WorkflowEnvironment,
+    settings: Settings,
+    sessions: SessionFactory,
+    mail_sink: MailSink,
+    white_label: WhiteLabelFixture,
+) -> None:
+    data = signup_input(white_label)
+    task_queue = f"timers-{uuid.uuid4()}"
+    client = time_skipping.client
+
+    async with build_worker(client, settings, sessions, task_queue=task_queue):
+        handle = await client.start_workflow(
+            SelfServeSignupWorkflow.run,
+            data,
+            id=workflow_id_for(data.customer_id),
+            task_queue=task_queue,
+        )
+        result = await handle.result()
+
+    assert result.status is CustomerStatus.EXPIRED
+    contact = data.request.contact.email
+    subjects = [mail["Subject"] for mail in mail_sink.to(contact)]
+    assert len(subjects) == 3
+    assert subjects[0].startswith("Activate your")
+    assert all(subject.startswith("Reminder: activate your") for subject in subjects[1:])
+    notices = [mail["Subject"] for mail in mail_sink.to(white_label.admin_email)]
+    assert notices == [f"Signup expired: {data.request.business.name}"]
+    async with sessions() as session:
+        stored = await session.get_one(Customer, data.customer_id)
+    assert stored.status == "expired"
+    events = [event async for event in handle.fetch_history_events()]
+    started = events[0].event_time.ToDatetime()
+    fire_offsets = [
+        event.event_time.ToDatetime()
+        + event.timer_started_event_attributes.start_to_fire_timeout.ToTimedelta()
+        - started
+        for event in events
+        if event.event_type == EventType.EVENT_TYPE_TIMER_STARTED
+    ]
+    # Reminders at 24 h and 72 h after creation, expiry at 7 days (to the second).
+    assert [round(offset.total_seconds()) for offset in fire_offsets] == [
+        24 * 3600,
+        72 * 3600,
+        7 * 24 * 3600,
+    ]
+    await assert_replays(await handle.fetch_history(), "self_serve_expired")
+
+
+async def test_a_cancelled_signup_sends_no_reminders(
+    time_skipping: WorkflowEnvironment,
+    settings: Settings,
+    sessions: SessionFactory,
+    mail_sink: MailSink,
+    white_label: WhiteLabelFixture,
+) -> None:
+    data = signup_input(white_label)
+    task_queue = f"timers-{uuid.uuid4()}"
+    client = time_skipping.client
+
+    async with build_worker(client, settings, sessions, task_queue=task_queue):
+        handle = await client.start_workflow(
+            SelfServeSignupWorkflow.run,
+            data,
+            id=workflow_id_for(data.customer_id),
+            task_queue=task_queue,
+        )
+        await handle.signal(SelfServeSignupWorkflow.cancel)
+        result = await handle.result()
+
+    assert result.status is CustomerStatus.CANCELLED
+    assert len(mail_sink.to(data.request.contact.email)) <= 1
+    notices = [mail["Subject"] for mail in mail_sink.to(white_label.admin_email)]
+    assert notices == [f"Signup cancelled: {data.request.business.name}"]
