@@ -144,7 +144,7 @@ async def _start_localstripe(settings: Settings, processes: list[Process]) -> No
     async with httpx.AsyncClient() as http:
         registered = await http.post(
             f"{base}/_config/webhooks/dev",
-            data={
+            json={
                 "url": f"http://127.0.0.1:{settings.api_port}/webhooks/stripe",
                 "secret": settings.stripe_webhook_secret.get_secret_value(),
                 "events": ["payment_intent.succeeded", "payment_intent.payment_failed"],
