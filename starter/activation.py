@@ -23,6 +23,7 @@ from domain.enums import CustomerStatus, SignupPath
 from domain.self_serve import (
     ActivateRequest,
     ActivateResult,
+    ActivationOutcome,
     LinkRefusal,
     SelfServeProgress,
     SubmitPaymentRequest,
@@ -150,11 +151,18 @@ class Activation:
             raise LinkInvalid from None
 
     async def activate(self, link: Link) -> ActivateResult:
-        result: ActivateResult = await self._update(
-            self._handle(link).execute_update(
-                SelfServeSignupWorkflow.activate, ActivateRequest(link_version=link.link_version)
+        try:
+            result: ActivateResult = await self._update(
+                self._handle(link).execute_update(
+                    SelfServeSignupWorkflow.activate,
+                    ActivateRequest(link_version=link.link_version),
+                )
             )
-        )
+        except LinkInvalid:
+            # A finished signup takes no updates; its current link still says it is active.
+            if (await self.progress(link)).status != CustomerStatus.ACTIVE.value:
+                raise
+            return ActivateResult(outcome=ActivationOutcome.ALREADY_ACTIVATED, payment_due=False)
         return result
 
     async def submit_payment(self, link: Link, payment_method: str) -> SubmitPaymentResult:

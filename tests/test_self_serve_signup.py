@@ -6,14 +6,19 @@ import json
 import time
 import uuid
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 from temporalio.client import Client
 
+from domain.customer import CreateCustomerRequest
+from domain.enums import UserRole
 from domain.settings import Settings
+from starter.auth import Caller
 from starter.mailsink import MailSink
+from starter.signups import SignupService
 from store.engine import SessionFactory
 from store.schema import AuditEntry, CustomerBalanceEntry, Payment
 from tests.conftest import (
@@ -116,6 +121,9 @@ async def test_self_serve_customer_activates_and_funds_the_account_by_card(
         )
     assert payments == 1
     assert [str(amount) for amount in credits] == ["100.00"]
+    again = await api.post(link.path, data={"token": link.token})
+    assert again.status_code == 200
+    assert "Your account is active" in again.text
 
 
 async def activated_signup(
@@ -446,3 +454,37 @@ async def stripe_webhooks_paused(localstripe: str, api_url: str) -> AsyncIterato
         await asyncio.sleep(1.5)  # localstripe sends about a second late
     finally:
         await point_at(f"{api_url}/webhooks/stripe")
+
+
+async def test_an_expired_link_gets_the_generic_page_and_the_signup_expires(
+    api: httpx.AsyncClient,
+    client: Client,
+    settings: Settings,
+    sessions: SessionFactory,
+    white_label: WhiteLabelFixture,
+    mail_sink: MailSink,
+) -> None:
+    brief = settings.model_copy(
+        update={"activation_ttl": timedelta(seconds=2), "activation_reminders": []}
+    )
+    caller = Caller(
+        user_id=white_label.admin_user_id,
+        white_label_id=white_label.id,
+        role=UserRole.ADMINISTRATOR,
+    )
+    body = customer_request(path="self_serve")
+    outcome = await SignupService(client, sessions, brief).create(
+        caller, CreateCustomerRequest.model_validate(body)
+    )
+    [email] = await mails_to(mail_sink, body["contact"]["email"], 1)  # type: ignore[index]
+    link = link_in(email)
+
+    view = await until_status(api, white_label, str(outcome.customer_id), "expired")
+
+    assert view["status"] == "expired"
+    page = await api.get(link.path, params={"token": link.token})
+    posted = await api.post(link.path, data={"token": link.token})
+    assert page.status_code == posted.status_code == 404
+    assert "This link is not valid" in posted.text
+    [notice] = await mails_to(mail_sink, white_label.admin_email, 1)
+    assert notice["Subject"].startswith("Signup expired")
