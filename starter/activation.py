@@ -104,7 +104,7 @@ class Activation:
             progress = await self._handle(link).query(SelfServeSignupWorkflow.status)
         except RPCError:
             raise LinkInvalid from None
-        if progress is None or progress.link_version != link.link_version:
+        if progress.link_version != link.link_version:
             raise LinkInvalid
         return progress
 

@@ -61,15 +61,20 @@ def _refuse(refusal: LinkRefusal, message: str) -> ApplicationError:
 
 @workflow.defn
 class SelfServeSignupWorkflow:
-    def __init__(self) -> None:
-        self._customer: CustomerRef | None = None
+    @workflow.init
+    def __init__(self, data: SelfServeSignupInput) -> None:
+        # Set from the input here, not in run(): an update or query may be handled before
+        # run() starts. Deadlines count from when the signup was started, not from when a
+        # worker first picked it up.
+        self._customer = CustomerRef(customer_id=data.customer_id)
+        self._created_at = workflow.info().workflow_start_time
+        self._activation_deadline = self._created_at + data.activation_ttl
+        self._payment_ttl = data.payment_ttl
         self._status = CustomerStatus.AWAITING_ACTIVATION
         self._stage = "starting"
         self._account_ready = False
         self._link_version = 1
-        self._activation_deadline: datetime | None = None
         self._payment_deadline: datetime | None = None
-        self._payment_ttl = timedelta(0)
         self._reminders_sent = 0
         self._resends_pending = 0
         self._cancel_requested = False
@@ -88,9 +93,7 @@ class SelfServeSignupWorkflow:
     # --- queries and messages -------------------------------------------------------------
 
     @workflow.query
-    def status(self) -> SelfServeProgress | None:
-        if self._customer is None or self._activation_deadline is None:
-            return None
+    def status(self) -> SelfServeProgress:
         return SelfServeProgress(
             customer_id=self._customer.customer_id,
             status=self._status.value,
@@ -119,7 +122,6 @@ class SelfServeSignupWorkflow:
             return ActivateResult(
                 outcome=ActivationOutcome.ALREADY_ACTIVATED, payment_due=self._awaiting_payment
             )
-        assert self._customer is not None
         self._activating = True
         try:
             await workflow.execute_activity_method(
@@ -150,13 +152,12 @@ class SelfServeSignupWorkflow:
     @activate.validator
     def _validate_activate(self, request: ActivateRequest) -> None:
         self._validate_link(request.link_version)
-        expired = self._activation_deadline is None or workflow.now() >= self._activation_deadline
+        expired = workflow.now() >= self._activation_deadline
         if not self._activated and not self._activating and expired:
             raise _refuse(LinkRefusal.EXPIRED, "the activation link has expired")
 
     @workflow.update
     async def submit_payment(self, request: SubmitPaymentRequest) -> SubmitPaymentResult:
-        assert self._customer is not None
         self._attempt_in_flight = True
         self._attempts += 1
         attempt = self._attempts
@@ -247,10 +248,7 @@ class SelfServeSignupWorkflow:
 
     @workflow.run
     async def run(self, data: SelfServeSignupInput) -> SignupResult:
-        customer = self._customer = CustomerRef(customer_id=data.customer_id)
-        created_at = workflow.now()
-        self._activation_deadline = created_at + data.activation_ttl
-        self._payment_ttl = data.payment_ttl
+        customer = self._customer
         self._set_status(CustomerStatus.AWAITING_ACTIVATION)
         self._stage = "creating the account"
         try:
@@ -279,7 +277,7 @@ class SelfServeSignupWorkflow:
         self._account_ready = True
 
         await self._send_activation(reminder=0)
-        await self._wait_for_activation(created_at, data.reminders)
+        await self._wait_for_activation(data.reminders)
         if not self._activated:
             return await self._close()
 
@@ -289,9 +287,9 @@ class SelfServeSignupWorkflow:
                 return await self._close()
         return await self._finish(customer)
 
-    async def _wait_for_activation(self, created_at: datetime, reminders: list[timedelta]) -> None:
+    async def _wait_for_activation(self, reminders: list[timedelta]) -> None:
         deadline = self._activation_deadline
-        assert deadline is not None
+        created_at = self._created_at
         due = sorted(created_at + offset for offset in reminders if created_at + offset < deadline)
         while True:
             if self._activated or self._cancel_requested:
@@ -376,7 +374,6 @@ class SelfServeSignupWorkflow:
 
     async def _close(self) -> SignupResult:
         """Expiry or cancellation: nothing charged stays charged, the WL admin is told."""
-        assert self._customer is not None
         self._closing = True
         status = CustomerStatus.CANCELLED if self._cancel_requested else CustomerStatus.EXPIRED
         self._stage = f"closing the signup ({status.value})"
@@ -409,7 +406,6 @@ class SelfServeSignupWorkflow:
 
     async def _refund_extra_payments(self) -> None:
         """Payments the signup cannot use (a second card, or one after closing) go back."""
-        assert self._customer is not None
         while self._extra_payments:
             payment = self._extra_payments.pop(0)
             await workflow.execute_activity_method(
@@ -441,7 +437,7 @@ class SelfServeSignupWorkflow:
         workflow.upsert_search_attributes([search_attributes.SIGNUP_STATUS.value_set(status.value)])
 
     def _refresh_details(self) -> None:
-        if self._status is CustomerStatus.AWAITING_ACTIVATION and self._activation_deadline:
+        if self._status is CustomerStatus.AWAITING_ACTIVATION:
             details = (
                 f"**Waiting for activation** until {_utc(self._activation_deadline)}, "
                 f"link version {self._link_version}, reminder {self._reminders_sent} sent"
@@ -461,8 +457,6 @@ class SelfServeSignupWorkflow:
         workflow.set_current_details(details)
 
     async def _send_activation(self, reminder: int) -> None:
-        assert self._customer is not None
-        assert self._activation_deadline is not None
         kind = f"activation reminder {reminder}" if reminder else "activation email"
         await self._email(
             EmailActivities.send_activation,
@@ -476,7 +470,6 @@ class SelfServeSignupWorkflow:
         )
 
     async def _notify(self, kind: WlNotice, reference: str | None = None) -> None:
-        assert self._customer is not None
         await self._email(
             EmailActivities.send_wl_notice,
             WlNoticeInput(customer_id=self._customer.customer_id, kind=kind, reference=reference),
