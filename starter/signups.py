@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import hashlib
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,17 +99,41 @@ class SignupService:
     def _can_take_cards(self, white_label: WhiteLabel) -> bool:
         return white_label.payment_gateway_provider == "stripe" and self._settings.stripe_configured
 
-    def _search_attributes(
-        self, caller: Caller, customer_id: uuid.UUID, path: SignupPath, status: CustomerStatus
-    ) -> TypedSearchAttributes:
-        return TypedSearchAttributes(
-            [
-                SearchAttributePair(search_attributes.WHITE_LABEL_ID, str(caller.white_label_id)),
-                SearchAttributePair(search_attributes.CUSTOMER_ID, str(customer_id)),
-                SearchAttributePair(search_attributes.SIGNUP_PATH, path.value),
-                SearchAttributePair(search_attributes.SIGNUP_STATUS, status.value),
-            ]
-        )
+    async def _start_or_attach(
+        self,
+        run: Callable[[Any, Any], Awaitable[SignupResult]],
+        argument: Any,
+        *,
+        caller: Caller,
+        customer_id: uuid.UUID,
+        path: SignupPath,
+        status: CustomerStatus,
+        summary: str,
+    ) -> WorkflowHandle[Any, SignupResult]:
+        """Starts the signup's workflow, or attaches to it when a repeated request finds it."""
+        workflow_id = workflow_id_for(customer_id)
+        try:
+            return await self._client.start_workflow(
+                run,
+                argument,
+                id=workflow_id,
+                task_queue=self._settings.temporal_task_queue,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                search_attributes=TypedSearchAttributes(
+                    [
+                        SearchAttributePair(
+                            search_attributes.WHITE_LABEL_ID, str(caller.white_label_id)
+                        ),
+                        SearchAttributePair(search_attributes.CUSTOMER_ID, str(customer_id)),
+                        SearchAttributePair(search_attributes.SIGNUP_PATH, path.value),
+                        SearchAttributePair(search_attributes.SIGNUP_STATUS, status.value),
+                    ]
+                ),
+                static_summary=summary,
+            )
+        except WorkflowAlreadyStartedError:
+            return self._client.get_workflow_handle(workflow_id, result_type=SignupResult)
 
     async def _start_self_serve(
         self,
@@ -119,30 +144,23 @@ class SignupService:
         white_label: WhiteLabel,
     ) -> SignupOutcome:
         settings = self._settings
-        workflow_id = workflow_id_for(customer_id)
-        try:
-            handle = await self._client.start_workflow(
-                SelfServeSignupWorkflow.run,
-                SelfServeSignupInput(
-                    customer_id=customer_id,
-                    white_label_id=caller.white_label_id,
-                    requested_by_user_id=caller.user_id,
-                    request=request,
-                    activation_ttl=settings.activation_ttl,
-                    reminders=settings.activation_reminders,
-                    payment_ttl=settings.payment_ttl,
-                ),
-                id=workflow_id,
-                task_queue=settings.temporal_task_queue,
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-                search_attributes=self._search_attributes(
-                    caller, customer_id, SignupPath.SELF_SERVE, CustomerStatus.AWAITING_ACTIVATION
-                ),
-                static_summary=f"Self-serve signup · plan {plan.code} · {white_label.name}",
-            )
-        except WorkflowAlreadyStartedError:
-            handle = self._client.get_workflow_handle_for(SelfServeSignupWorkflow.run, workflow_id)
+        handle = await self._start_or_attach(
+            SelfServeSignupWorkflow.run,
+            SelfServeSignupInput(
+                customer_id=customer_id,
+                white_label_id=caller.white_label_id,
+                requested_by_user_id=caller.user_id,
+                request=request,
+                activation_ttl=settings.activation_ttl,
+                reminders=settings.activation_reminders,
+                payment_ttl=settings.payment_ttl,
+            ),
+            caller=caller,
+            customer_id=customer_id,
+            path=SignupPath.SELF_SERVE,
+            status=CustomerStatus.AWAITING_ACTIVATION,
+            summary=f"Self-serve signup · plan {plan.code} · {white_label.name}",
+        )
         try:
             async with asyncio.timeout(settings.api_wait_seconds):
                 status = await handle.execute_update(SelfServeSignupWorkflow.account_ready)
@@ -212,28 +230,21 @@ class SignupService:
         customer_id: uuid.UUID,
         plan: Plan,
         white_label: WhiteLabel,
-    ) -> WorkflowHandle[WlManagedSignupWorkflow, SignupResult]:
-        workflow_id = workflow_id_for(customer_id)
-        try:
-            return await self._client.start_workflow(
-                WlManagedSignupWorkflow.run,
-                WlManagedSignupInput(
-                    customer_id=customer_id,
-                    white_label_id=caller.white_label_id,
-                    requested_by_user_id=caller.user_id,
-                    request=request,
-                ),
-                id=workflow_id,
-                task_queue=self._settings.temporal_task_queue,
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-                search_attributes=self._search_attributes(
-                    caller, customer_id, SignupPath.WL_MANAGED, CustomerStatus.PROVISIONING
-                ),
-                static_summary=f"WL-managed signup · plan {plan.code} · {white_label.name}",
-            )
-        except WorkflowAlreadyStartedError:
-            return self._client.get_workflow_handle_for(WlManagedSignupWorkflow.run, workflow_id)
+    ) -> WorkflowHandle[Any, SignupResult]:
+        return await self._start_or_attach(
+            WlManagedSignupWorkflow.run,
+            WlManagedSignupInput(
+                customer_id=customer_id,
+                white_label_id=caller.white_label_id,
+                requested_by_user_id=caller.user_id,
+                request=request,
+            ),
+            caller=caller,
+            customer_id=customer_id,
+            path=SignupPath.WL_MANAGED,
+            status=CustomerStatus.PROVISIONING,
+            summary=f"WL-managed signup · plan {plan.code} · {white_label.name}",
+        )
 
     async def _wait(
         self,

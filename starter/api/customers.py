@@ -7,8 +7,9 @@ from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
-from domain.customer import CreateCustomerRequest, CustomerList, CustomerView
+from domain.customer import CreateCustomerRequest, CustomerList, CustomerView, WorkflowLink
 from domain.enums import CustomerStatus
+from domain.signup import workflow_id_for
 from starter.api.dependencies import AppServices, AuthenticatedCaller
 from starter.api.errors import ErrorEnvelope, error_response
 from starter.signups import (
@@ -64,7 +65,18 @@ async def create_customer(
             session, outcome.customer_id, caller.white_label_id, app.settings
         )
     if view is None:
-        return error_response(202, "Accepted", f"customer {outcome.customer_id} is being created")
+        # Still being written (e.g. the database is slow): where to look, and nothing more.
+        workflow_id = workflow_id_for(outcome.customer_id)
+        return JSONResponse(
+            {
+                "customer_id": str(outcome.customer_id),
+                "status": "provisioning",
+                "workflow": WorkflowLink(
+                    id=workflow_id, temporal_ui_url=app.settings.temporal_ui_link(workflow_id)
+                ).model_dump(),
+            },
+            status_code=202,
+        )
     status_code = 201 if outcome.finished or view.status is CustomerStatus.ACTIVE else 202
     return JSONResponse(view.model_dump(mode="json"), status_code=status_code)
 
