@@ -19,8 +19,15 @@ from domain.enums import CustomerStatus
 from domain.settings import Settings
 from domain.signup import SignupResult, WlManagedSignupInput, workflow_id_for
 from store.engine import SessionFactory
-from store.schema import AccountAdministrator, AuditEntry, PhoneNumber, WlLedgerEntry
-from tests.conftest import WhiteLabelFixture, customer_request
+from store.schema import (
+    AccountAdministrator,
+    AuditEntry,
+    Customer,
+    CustomerPbxSettings,
+    PhoneNumber,
+    WlLedgerEntry,
+)
+from tests.conftest import WhiteLabelFixture, customer_request, make_white_label
 from worker import build_activities, workflow_runner
 from workflows.wl_managed import WlManagedSignupWorkflow
 
@@ -186,3 +193,76 @@ async def test_compensation_undoes_the_steps_done_in_reverse_order(
         "reverse_signup_charges",
         "mark_failed",
     ]
+
+
+def refuse_after_effect(real: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    """The real activity does its work, then the step is refused as a business failure."""
+
+    async def wrapper(data: Any) -> Any:
+        await real(data)
+        raise ApplicationError(
+            f"injected refusal after {real.__name__}", type="InvalidPbxSettings", non_retryable=True
+        )
+
+    wrapper.__signature__ = inspect.signature(real)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = dict(real.__annotations__)
+    return activity.defn(name=real.__name__)(wrapper)
+
+
+@pytest.mark.parametrize(
+    "failing_step",
+    [
+        "debit_signup_charges",
+        "add_wl_administrator",
+        "allocate_numbers",
+        "apply_pbx_settings",
+        "mark_active",
+    ],
+)
+async def test_a_failure_at_any_step_after_the_debit_leaves_nothing_behind(
+    client: Client,
+    settings: Settings,
+    sessions: SessionFactory,
+    task_queue: str,
+    failing_step: str,
+) -> None:
+    white_label = await make_white_label(sessions)
+    activities = [
+        refuse_after_effect(function) if function.__name__ == failing_step else function
+        for function in build_activities(settings, sessions)
+    ]
+    data = signup_input(
+        white_label, numbers={"count": 3}, pbx_settings={"timezone": "Pacific/Auckland"}
+    )
+
+    async with Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[WlManagedSignupWorkflow],
+        activities=activities,
+        workflow_runner=workflow_runner(),
+    ):
+        with pytest.raises(WorkflowFailureError):
+            await run_signup(client, task_queue, data)
+
+    async with sessions() as session:
+        customer = await session.get_one(Customer, data.customer_id)
+        owed = await session.scalar(
+            select(func.coalesce(func.sum(WlLedgerEntry.amount), 0)).where(
+                WlLedgerEntry.white_label_id == white_label.id
+            )
+        )
+        held = await session.scalar(
+            select(func.count()).where(PhoneNumber.customer_id == data.customer_id)
+        )
+        admins = await session.scalar(
+            select(func.count()).where(AccountAdministrator.customer_id == data.customer_id)
+        )
+        pbx = await session.get(CustomerPbxSettings, data.customer_id)
+    assert customer.status == "failed"
+    assert customer.failure_type == "InvalidPbxSettings"
+    assert customer.failure_message == f"injected refusal after {failing_step}"
+    assert owed == Decimal("0.00")
+    assert held == 0
+    assert admins == 0
+    assert pbx is None

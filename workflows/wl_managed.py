@@ -1,7 +1,7 @@
 """WL-managed signup: the white label administrator provisions the account at once."""
 
 from collections.abc import Awaitable, Callable
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
@@ -32,6 +32,8 @@ with workflow.unsafe.imports_passed_through():
     )
 
 Compensation = tuple[str, Callable[[], Awaitable[None]]]
+T = TypeVar("T")
+UNDO_FAILING_STEP_PATCH = "undo-the-failing-step-too"
 CompensatingActivity = Callable[[Any, "CustomerRef"], Awaitable[None]]
 STEPS = 7
 
@@ -132,49 +134,65 @@ class WlManagedSignupWorkflow:
         customer: CustomerRef,
         compensations: list[Compensation],
     ) -> None:
+        # Versioned change: runs started before it undo only the steps that succeeded; newer
+        # runs register each undo before its step, so a step that fails after doing part of
+        # its work is undone too (every undo is idempotent and harmless when there is nothing
+        # to undo).
+        undo_first = workflow.patched(UNDO_FAILING_STEP_PATCH)
+
+        async def step(undo: Compensation, call: Awaitable[T]) -> T:
+            if undo_first:
+                compensations.append(undo)
+            result = await call
+            if not undo_first:
+                compensations.append(undo)
+            return result
+
         self._stage(2, "debiting the white label's billing account")
-        await workflow.execute_activity_method(
-            LedgerActivities.debit_signup_charges,
-            DebitInput(customer_id=data.customer_id, white_label_id=data.white_label_id),
-            summary="debit setup fee and first month",
-            **DATABASE_STEP,
-        )
-        compensations.append(
-            self._undo(LedgerActivities.reverse_signup_charges, customer, "reverse the charge")
+        await step(
+            self._undo(LedgerActivities.reverse_signup_charges, customer, "reverse the charge"),
+            workflow.execute_activity_method(
+                LedgerActivities.debit_signup_charges,
+                DebitInput(customer_id=data.customer_id, white_label_id=data.white_label_id),
+                summary="debit setup fee and first month",
+                **DATABASE_STEP,
+            ),
         )
 
         self._stage(3, "making the requesting administrator Account Administrator")
-        await workflow.execute_activity_method(
-            AccountActivities.add_wl_administrator,
-            AdministratorInput(customer_id=data.customer_id, wl_user_id=data.requested_by_user_id),
-            summary="add Account Administrator",
-            **DATABASE_STEP,
-        )
-        compensations.append(
+        await step(
             self._undo(
                 AccountActivities.remove_account_administrators, customer, "remove administrators"
-            )
+            ),
+            workflow.execute_activity_method(
+                AccountActivities.add_wl_administrator,
+                AdministratorInput(
+                    customer_id=data.customer_id, wl_user_id=data.requested_by_user_id
+                ),
+                summary="add Account Administrator",
+                **DATABASE_STEP,
+            ),
         )
 
         numbers: list[str] = []
         request = data.request.numbers
         if request is not None:
             self._stage(4, "allocating numbers")
-            allocated = await workflow.execute_activity_method(
-                NumberActivities.allocate_numbers,
-                AllocateNumbersInput(
-                    customer_id=data.customer_id,
-                    white_label_id=data.white_label_id,
-                    count=request.count if isinstance(request, NumberCount) else None,
-                    numbers=request.numbers if isinstance(request, NumberList) else None,
+            allocated = await step(
+                self._undo(NumberActivities.release_numbers, customer, "release numbers"),
+                workflow.execute_activity_method(
+                    NumberActivities.allocate_numbers,
+                    AllocateNumbersInput(
+                        customer_id=data.customer_id,
+                        white_label_id=data.white_label_id,
+                        count=request.count if isinstance(request, NumberCount) else None,
+                        numbers=request.numbers if isinstance(request, NumberList) else None,
+                    ),
+                    summary="allocate numbers",
+                    **DATABASE_STEP,
                 ),
-                summary="allocate numbers",
-                **DATABASE_STEP,
             )
             numbers = allocated.numbers
-            compensations.append(
-                self._undo(NumberActivities.release_numbers, customer, "release numbers")
-            )
 
         if data.request.pbx_settings is not None:
             self._stage(5, "applying PBX settings")
