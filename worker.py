@@ -115,14 +115,20 @@ def build_activities(settings: Settings, sessions: SessionFactory) -> list[Any]:
 
 
 def build_worker(
-    client: Client, settings: Settings, sessions: SessionFactory, task_queue: str | None = None
+    client: Client,
+    settings: Settings,
+    sessions: SessionFactory,
+    task_queue: str | None = None,
+    max_cached_workflows: int = 1000,
 ) -> Worker:
+    """`max_cached_workflows=0` replays every workflow task from history (the tests use it)."""
     return Worker(
         client,
         task_queue=task_queue or settings.temporal_task_queue,
         workflows=list(WORKFLOWS),
         activities=build_activities(settings, sessions),
         workflow_runner=workflow_runner(),
+        max_cached_workflows=max_cached_workflows,
         graceful_shutdown_timeout=timedelta(seconds=30),
     )
 

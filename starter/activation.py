@@ -8,15 +8,21 @@ reaches the customer as the same generic answer.
 import asyncio
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, cast
+from typing import TypeVar, cast
 
 import stripe
 from stripe.params import SetupIntentCreateParams
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from domain.activation import verify_token
 from domain.enums import CustomerStatus, SignupPath
@@ -37,6 +43,14 @@ from store.schema import Customer, Plan, WhiteLabel
 from workflows.self_serve import SelfServeSignupWorkflow
 
 REFUSALS = {refusal.value for refusal in LinkRefusal}
+RETRYABLE = {
+    RPCStatusCode.UNAVAILABLE,
+    RPCStatusCode.RESOURCE_EXHAUSTED,
+    RPCStatusCode.ABORTED,
+    RPCStatusCode.CANCELLED,
+    RPCStatusCode.DEADLINE_EXCEEDED,
+}
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
@@ -101,7 +115,18 @@ class Activation:
     async def progress(self, link: Link) -> SelfServeProgress:
         """The signup's state, if this link is its current one."""
         try:
-            progress = await self._handle(link).query(SelfServeSignupWorkflow.status)
+            async with asyncio.timeout(self._settings.api_wait_seconds):
+                while True:
+                    try:
+                        progress = await self._handle(link).query(SelfServeSignupWorkflow.status)
+                        break
+                    except RPCError as error:
+                        # A busy workflow answers queries late or sheds them; ask again.
+                        if error.status not in RETRYABLE:
+                            raise
+                    await asyncio.sleep(0.05)
+        except TimeoutError:
+            raise TryAgainLater from None
         except RPCError:
             raise LinkInvalid from None
         if progress.link_version != link.link_version:
@@ -130,30 +155,42 @@ class Activation:
             stripe_account=white_label.payment_gateway_account,
         )
 
-    async def _update(self, call: Any) -> Any:
+    async def _update(self, send: Callable[[], Awaitable[T]]) -> T:
+        """Sends an update, retrying while Temporal asks to (e.g. it aborted a concurrent one).
+
+        Retrying is safe: the workflow's handlers answer a repeated activation or a refused
+        payment the same way, and every refusal is final.
+        """
         try:
             async with asyncio.timeout(self._settings.api_wait_seconds):
-                return await call
+                while True:
+                    try:
+                        return await send()
+                    except WorkflowUpdateRPCTimeoutOrCancelledError:
+                        pass
+                    except RPCError as error:
+                        if error.status not in RETRYABLE:
+                            raise
+                    await asyncio.sleep(0.05)
         except TimeoutError:
             raise TryAgainLater from None
         except WorkflowUpdateFailedError as error:
             cause = error.cause
             if isinstance(cause, ApplicationError) and cause.type in REFUSALS:
                 raise LinkInvalid from None
-            print(
-                "DEBUG update failure",
-                repr(cause),
-                getattr(cause, "type", None),
-                getattr(cause, "cause", None),
+            log.warning(
+                "signup update failed: %s %s",
+                type(cause).__name__,
+                getattr(cause, "type", None) or getattr(cause, "message", ""),
             )
-            raise
+            raise TryAgainLater from error
         except RPCError:
             raise LinkInvalid from None
 
     async def activate(self, link: Link) -> ActivateResult:
         try:
-            result: ActivateResult = await self._update(
-                self._handle(link).execute_update(
+            result = await self._update(
+                lambda: self._handle(link).execute_update(
                     SelfServeSignupWorkflow.activate,
                     ActivateRequest(link_version=link.link_version),
                 )
@@ -166,13 +203,12 @@ class Activation:
         return result
 
     async def submit_payment(self, link: Link, payment_method: str) -> SubmitPaymentResult:
-        result: SubmitPaymentResult = await self._update(
-            self._handle(link).execute_update(
+        return await self._update(
+            lambda: self._handle(link).execute_update(
                 SelfServeSignupWorkflow.submit_payment,
                 SubmitPaymentRequest(link_version=link.link_version, payment_method=payment_method),
             )
         )
-        return result
 
     def _options(self, page: SignupPage) -> stripe.RequestOptions:
         return {"stripe_account": page.stripe_account} if page.stripe_account else {}

@@ -38,6 +38,8 @@ from worker import build_worker
 from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
 
 BIN = Path(sys.executable).parent
+# TEST_MAX_CACHED_WORKFLOWS=0 (`make test-replay`) makes every workflow task a full replay.
+WORKFLOW_CACHE = int(os.environ.get("TEST_MAX_CACHED_WORKFLOWS", "1000"))
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
 
@@ -171,7 +173,7 @@ def settings(
 async def worker(
     client: Client, settings: Settings, sessions: SessionFactory
 ) -> AsyncIterator[Worker]:
-    running = build_worker(client, settings, sessions)
+    running = build_worker(client, settings, sessions, max_cached_workflows=WORKFLOW_CACHE)
     async with running:
         yield running
 
