@@ -209,6 +209,7 @@ async def test_the_same_webhook_delivered_five_times_records_one_payment(
             select(func.count()).where(Payment.customer_id == uuid.UUID(signup.customer_id))
         )
     assert payments == 1
+    await mails_to(mail_sink, signup.email, 2)
     assert len(mail_sink.to(signup.email)) == 2  # activation and welcome, nothing more
 
 
