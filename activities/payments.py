@@ -67,7 +67,7 @@ async def _billing(session: AsyncSession, customer_id: uuid.UUID) -> _Billing:
     )
 
 
-def _result(intent: Any, attempt_row: PaymentAttempt) -> SubmitPaymentResult:
+def _result(intent: Any) -> SubmitPaymentResult:
     status = intent.status
     if status in {"succeeded", "processing"}:
         return SubmitPaymentResult(status=PaymentStatus.SUCCEEDED, payment_intent_id=intent.id)
@@ -162,7 +162,7 @@ class PaymentActivities:
                     payment_intent_id=row.stripe_payment_intent_id,
                     message=error.user_message or DECLINED_MESSAGE,
                 )
-        result = _result(intent, row)
+        result = _result(intent)
         await self._set_attempt_status(row.id, intent.status)
         return result
 

@@ -72,10 +72,6 @@ def _try_again(settings: Settings) -> Response:
     return _html(settings, "try_again.html", 503)
 
 
-def _service(app: AppServices) -> Activation:
-    return app.activation
-
-
 def _page_context(page: SignupPage, token: str) -> dict[str, Any]:
     return {
         "page": page,
@@ -89,7 +85,7 @@ def _page_context(page: SignupPage, token: str) -> dict[str, Any]:
 async def show_activation(
     customer_id: uuid.UUID, app: AppServices, token: Annotated[str, Query(max_length=200)] = ""
 ) -> Response:
-    activation = _service(app)
+    activation = app.activation
     try:
         link = activation.verify(customer_id, token)
         progress = await activation.progress(link)
@@ -120,7 +116,7 @@ async def show_activation(
 async def activate(
     customer_id: uuid.UUID, app: AppServices, token: Annotated[str, Form(max_length=200)]
 ) -> Response:
-    activation = _service(app)
+    activation = app.activation
     try:
         link = activation.verify(customer_id, token)
         result = await activation.activate(link)
@@ -176,7 +172,7 @@ class PaymentBody(TokenBody):
 
 @router.post("/{customer_id}/payment", summary="Pay with the card the page just saved")
 async def submit_payment(customer_id: uuid.UUID, body: PaymentBody, app: AppServices) -> Response:
-    activation = _service(app)
+    activation = app.activation
     try:
         link = activation.verify(customer_id, body.token)
         result = await activation.submit_payment(link, body.payment_method)
@@ -197,7 +193,7 @@ async def submit_payment(customer_id: uuid.UUID, body: PaymentBody, app: AppServ
 
 @router.post("/{customer_id}/card-setup", summary="A fresh card form after a decline")
 async def card_setup(customer_id: uuid.UUID, body: TokenBody, app: AppServices) -> Response:
-    activation = _service(app)
+    activation = app.activation
     try:
         link = activation.verify(customer_id, body.token)
         progress = await activation.progress(link)
@@ -213,7 +209,7 @@ async def card_setup(customer_id: uuid.UUID, body: TokenBody, app: AppServices) 
 
 @router.post("/{customer_id}/status", summary="Where the signup is, for the page to poll")
 async def signup_status(customer_id: uuid.UUID, body: TokenBody, app: AppServices) -> Response:
-    activation = _service(app)
+    activation = app.activation
     try:
         link = activation.verify(customer_id, body.token)
         progress = await activation.progress(link)
