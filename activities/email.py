@@ -9,7 +9,6 @@ delivery and the mark.
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formataddr, parseaddr
 from typing import Any
@@ -21,6 +20,7 @@ from temporalio import activity
 from activities.ledger import signup_charge_key
 from activities.mailer import SmtpMailer
 from domain.activation import activation_link
+from domain.display import human_time
 from domain.money import format_amount
 from domain.self_serve import ActivationEmailInput, WlNotice, WlNoticeInput
 from domain.signup import CustomerRef
@@ -56,10 +56,6 @@ def build_message(
         TEMPLATES.get_template(f"{template}.html").render(context), subtype="html"
     )
     return message
-
-
-def human_time(moment: datetime) -> str:
-    return moment.strftime("%-d %B %Y, %H:%M UTC")
 
 
 @dataclass(frozen=True)

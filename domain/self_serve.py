@@ -44,8 +44,12 @@ class ActivationOutcome(StrEnum):
 
 
 class ActivateResult(BaseModel):
+    """The answer the page renders from, so it needs no second round trip to the workflow."""
+
     outcome: ActivationOutcome
     payment_due: bool
+    payment_expires_at: datetime | None = None
+    last_payment_error: str | None = None
 
 
 class SubmitPaymentRequest(BaseModel):

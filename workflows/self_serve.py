@@ -119,8 +119,8 @@ class SelfServeSignupWorkflow:
     async def activate(self, request: ActivateRequest) -> ActivateResult:
         await workflow.wait_condition(lambda: not self._activating)
         if self._activated:
-            return ActivateResult(
-                outcome=ActivationOutcome.ALREADY_ACTIVATED, payment_due=self._awaiting_payment
+            return self._activate_result(
+                ActivationOutcome.ALREADY_ACTIVATED, self._awaiting_payment
             )
         self._activating = True
         try:
@@ -147,7 +147,15 @@ class SelfServeSignupWorkflow:
             self._activated = True
         finally:
             self._activating = False
-        return ActivateResult(outcome=ActivationOutcome.ACTIVATED, payment_due=self._payment_due)
+        return self._activate_result(ActivationOutcome.ACTIVATED, self._payment_due)
+
+    def _activate_result(self, outcome: ActivationOutcome, payment_due: bool) -> ActivateResult:
+        return ActivateResult(
+            outcome=outcome,
+            payment_due=payment_due,
+            payment_expires_at=self._payment_deadline,
+            last_payment_error=self._last_payment_error,
+        )
 
     @activate.validator
     def _validate_activate(self, request: ActivateRequest) -> None:

@@ -13,9 +13,10 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 from pydantic import BaseModel, Field
 
+from domain.display import human_time
 from domain.enums import CustomerStatus
 from domain.money import format_amount
-from domain.self_serve import ActivationOutcome, PaymentStatus
+from domain.self_serve import ActivateResult, ActivationOutcome, PaymentStatus
 from domain.settings import Settings
 from starter.activation import Activation, Link, LinkInvalid, SignupPage, TryAgainLater
 from starter.api.dependencies import AppServices
@@ -64,6 +65,14 @@ def _json(settings: Settings, body: dict[str, Any], status_code: int = 200) -> R
     return JSONResponse(body, status_code=status_code, headers=security_headers(settings))
 
 
+def _json_invalid(settings: Settings) -> Response:
+    return _json(settings, {"status": "error", "message": GENERIC}, 404)
+
+
+def _json_try_again(settings: Settings) -> Response:
+    return _json(settings, {"status": "error", "message": "Please try again."}, 503)
+
+
 def _invalid(settings: Settings, white_label_name: str | None = None) -> Response:
     return _html(settings, "link_invalid.html", 404, white_label_name=white_label_name)
 
@@ -96,12 +105,10 @@ async def show_activation(
     if progress.status == CustomerStatus.ACTIVE.value:
         return _html(app.settings, "active.html", **context)
     if progress.status == CustomerStatus.AWAITING_ACTIVATION.value:
-        expires = progress.activation_expires_at.strftime("%-d %B %Y, %H:%M UTC")
+        expires = human_time(progress.activation_expires_at)
         return _html(app.settings, "activate_confirm.html", expires_at=expires, **context)
     if progress.status == CustomerStatus.AWAITING_PAYMENT.value:
-        expires = (progress.payment_expires_at or progress.activation_expires_at).strftime(
-            "%-d %B %Y, %H:%M UTC"
-        )
+        expires = human_time(progress.payment_expires_at or progress.activation_expires_at)
         return _html(
             app.settings,
             "activate_confirm.html",
@@ -134,30 +141,25 @@ async def activate(
         CustomerStatus.AWAITING_PAYMENT
     }:
         return _html(app.settings, "finishing.html", **context)
-    return await _payment_page(app, activation, link, page)
+    return await _payment_page(app, activation, link, page, result)
 
 
 async def _payment_page(
-    app: AppServices, activation: Activation, link: Link, page: SignupPage
+    app: AppServices, activation: Activation, link: Link, page: SignupPage, result: ActivateResult
 ) -> Response:
     try:
-        progress = await activation.progress(link)
         setup_secret = await activation.card_setup_secret(page)
-    except LinkInvalid:
-        return _invalid(app.settings)
     except TryAgainLater:
         return _try_again(app.settings)
-    payment_expires = progress.payment_expires_at
+    payment_expires = result.payment_expires_at
     return _html(
         app.settings,
         "payment.html",
         setup_secret=setup_secret,
         publishable_key=app.settings.stripe_publishable_key or "",
         stripe_js_url=app.settings.stripe_js_url,
-        payment_expires_at=payment_expires.strftime("%-d %B %Y, %H:%M UTC")
-        if payment_expires
-        else None,
-        last_error=progress.last_payment_error,
+        payment_expires_at=human_time(payment_expires) if payment_expires else None,
+        last_error=result.last_payment_error,
         **_page_context(page, link.token),
     )
 
@@ -185,9 +187,9 @@ async def submit_payment(customer_id: uuid.UUID, body: PaymentBody, app: AppServ
         if result.message:
             answer["message"] = result.message
     except LinkInvalid:
-        return _json(app.settings, {"status": "error", "message": GENERIC}, 404)
+        return _json_invalid(app.settings)
     except TryAgainLater:
-        return _json(app.settings, {"status": "error", "message": "Please try again."}, 503)
+        return _json_try_again(app.settings)
     return _json(app.settings, answer)
 
 
@@ -201,9 +203,9 @@ async def card_setup(customer_id: uuid.UUID, body: TokenBody, app: AppServices) 
             raise LinkInvalid
         secret = await activation.card_setup_secret(await activation.page(customer_id))
     except LinkInvalid:
-        return _json(app.settings, {"status": "error", "message": GENERIC}, 404)
+        return _json_invalid(app.settings)
     except TryAgainLater:
-        return _json(app.settings, {"status": "error", "message": "Please try again."}, 503)
+        return _json_try_again(app.settings)
     return _json(app.settings, {"client_secret": secret})
 
 
@@ -214,7 +216,7 @@ async def signup_status(customer_id: uuid.UUID, body: TokenBody, app: AppService
         link = activation.verify(customer_id, body.token)
         progress = await activation.progress(link)
     except LinkInvalid:
-        return _json(app.settings, {"status": "error", "message": GENERIC}, 404)
+        return _json_invalid(app.settings)
     answer: dict[str, Any] = {"status": progress.status}
     if progress.last_payment_error and progress.status == CustomerStatus.AWAITING_PAYMENT.value:
         answer["message"] = progress.last_payment_error
