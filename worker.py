@@ -9,12 +9,13 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import Interceptor, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.accounts import AccountActivities
 from activities.balances import BalanceActivities
 from activities.email import EmailActivities
+from activities.heartbeats import AutoHeartbeat
 from activities.ledger import LedgerActivities
 from activities.mailer import SmtpMailer, SmtpSettings
 from activities.numbers import NumberActivities
@@ -120,6 +121,7 @@ def build_worker(
     sessions: SessionFactory,
     task_queue: str | None = None,
     max_cached_workflows: int = 1000,
+    interceptors: Sequence[Interceptor] = (),
 ) -> Worker:
     """`max_cached_workflows=0` replays every workflow task from history (the tests use it)."""
     return Worker(
@@ -129,11 +131,12 @@ def build_worker(
         activities=build_activities(settings, sessions),
         workflow_runner=workflow_runner(),
         max_cached_workflows=max_cached_workflows,
+        interceptors=[AutoHeartbeat(), *interceptors],
         graceful_shutdown_timeout=timedelta(seconds=30),
     )
 
 
-async def run(settings: Settings) -> None:
+async def run(settings: Settings, interceptors: Sequence[Interceptor] = ()) -> None:
     engine = create_engine(settings.database_url)
     try:
         settings.required_activation_secret()
@@ -142,7 +145,9 @@ async def run(settings: Settings) -> None:
         print(f"worker: {error}", file=sys.stderr)
         raise SystemExit(1) from None
     client = await connect(settings)
-    worker = build_worker(client, settings, create_session_factory(engine))
+    worker = build_worker(
+        client, settings, create_session_factory(engine), interceptors=interceptors
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -1,7 +1,6 @@
 """The worker and the API as the separate processes an operator runs."""
 
 import asyncio
-import os
 import signal
 import socket
 import sys
@@ -17,17 +16,10 @@ from domain.settings import Settings
 from starter.auth import Caller
 from starter.signups import SignupService
 from store.engine import SessionFactory
-from tests.conftest import ACTIVATION_SECRET, WhiteLabelFixture, customer_request, free_port
+from tests.conftest import WhiteLabelFixture, customer_request, free_port
+from tests.worker_processes import ROOT, process_environment
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
-ROOT = Path(__file__).parent.parent
-
-
-def process_environment(**variables: str) -> dict[str, str]:
-    environment = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
-    environment["ACTIVATION_SECRET"] = ACTIVATION_SECRET
-    environment.update(variables)
-    return {key: value for key, value in environment.items() if value}
 
 
 @pytest.mark.parametrize("command", [["worker.py"], ["-m", "starter", "api", "--port", "0"]])

@@ -1,13 +1,21 @@
-"""Timeouts and retry policies shared by the workflows' activity calls."""
+"""Timeouts and retry policies shared by the workflows' activity calls.
+
+Every step has a heartbeat timeout; the worker's `AutoHeartbeat` interceptor beats for it. A
+step whose worker was killed is retried elsewhere after HEARTBEAT, not after its whole
+start-to-close timeout.
+"""
 
 from datetime import timedelta
 from typing import Any
 
 from temporalio.common import RetryPolicy
 
+HEARTBEAT = timedelta(seconds=10)
+
 # Database steps retry until the database is back: a signup is never lost to an outage.
 DATABASE_STEP: dict[str, Any] = {
     "start_to_close_timeout": timedelta(seconds=30),
+    "heartbeat_timeout": HEARTBEAT,
     "retry_policy": RetryPolicy(
         initial_interval=timedelta(milliseconds=500),
         backoff_coefficient=2.0,
@@ -19,6 +27,7 @@ DATABASE_STEP: dict[str, Any] = {
 EMAIL_STEP: dict[str, Any] = {
     "start_to_close_timeout": timedelta(seconds=60),
     "schedule_to_close_timeout": timedelta(hours=24),
+    "heartbeat_timeout": HEARTBEAT,
     "retry_policy": RetryPolicy(
         initial_interval=timedelta(seconds=2),
         backoff_coefficient=2.0,
@@ -29,6 +38,7 @@ EMAIL_STEP: dict[str, Any] = {
 # Stripe calls retry until Stripe answers; every create carries an idempotency key.
 STRIPE_STEP: dict[str, Any] = {
     "start_to_close_timeout": timedelta(seconds=30),
+    "heartbeat_timeout": HEARTBEAT,
     "retry_policy": RetryPolicy(
         initial_interval=timedelta(seconds=1),
         backoff_coefficient=2.0,

@@ -1,0 +1,189 @@
+"""A worker process SIGKILLed at the worst instant: the step's effect is done, unreported.
+
+A new `python worker.py` takes over. Temporal retries the step whose worker died (after the
+step's heartbeat timeout), the step finds its own earlier effect, and the signup finishes with
+everything written once.
+"""
+
+import asyncio
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client
+
+from domain.customer import CreateCustomerRequest
+from domain.enums import CustomerStatus, UserRole
+from domain.settings import Settings
+from domain.signup import SignupResult
+from starter.auth import Caller
+from starter.mailsink import MailSink
+from starter.signups import SignupService
+from store.engine import SessionFactory
+from tests.conftest import WhiteLabelFixture, customer_request
+from tests.holdings import holdings_of
+from tests.self_serve_helpers import intents_of, link_in, mails_to, pay, until_status
+from tests.worker_processes import kill, start_worker, stop, wait_for_file
+
+pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.faults]
+
+
+def admin_of(white_label: WhiteLabelFixture) -> Caller:
+    return Caller(
+        user_id=white_label.admin_user_id,
+        white_label_id=white_label.id,
+        role=UserRole.ADMINISTRATOR,
+    )
+
+
+def own_queue(settings: Settings) -> Settings:
+    return settings.model_copy(update={"temporal_task_queue": f"killed-{uuid.uuid4()}"})
+
+
+async def attempts_of(client: Client, workflow_id: str, step: str) -> int:
+    """How many times the step was started: 2 means the dead worker's attempt was retried."""
+    scheduled: set[int] = set()
+    started = 0
+    async for event in client.get_workflow_handle(workflow_id).fetch_history_events():
+        scheduling = event.activity_task_scheduled_event_attributes
+        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED and (
+            scheduling.activity_type.name == step
+        ):
+            scheduled.add(event.event_id)
+        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
+            attributes = event.activity_task_started_event_attributes
+            if attributes.scheduled_event_id in scheduled:
+                started = max(started, attributes.attempt)
+    return started
+
+
+async def finished(client: Client, workflow_id: str) -> SignupResult:
+    handle = client.get_workflow_handle(workflow_id, result_type=SignupResult)
+    result = await asyncio.wait_for(handle.result(), timeout=90)
+    assert result.status is CustomerStatus.ACTIVE
+    return result
+
+
+async def test_a_wl_managed_signup_killed_after_its_debit_is_finished_by_a_new_worker(
+    client: Client,
+    settings: Settings,
+    sessions: SessionFactory,
+    white_label: WhiteLabelFixture,
+    mail_sink: MailSink,
+    tmp_path: Path,
+) -> None:
+    queue = own_queue(settings)
+    tripped = tmp_path / "tripped"
+    doomed = await start_worker(queue, trip_after="debit_signup_charges", tripped=tripped)
+    service = SignupService(client, sessions, queue)
+    request = CreateCustomerRequest.model_validate(customer_request(numbers={"count": 2}))
+    creating = asyncio.create_task(service.create(admin_of(white_label), request))
+
+    workflow_id = await wait_for_file(tripped, doomed, timeout=60)
+    await kill(doomed)
+    successor = await start_worker(queue)
+    try:
+        result = await finished(client, workflow_id)
+        await creating
+    finally:
+        await stop(successor)
+
+    assert await attempts_of(client, workflow_id, "debit_signup_charges") == 2
+    held = await holdings_of(sessions, result.customer_id)
+    assert len(held.ledger) == 1
+    assert held.audit["wl_ledger.debited"] == 1
+    assert held.numbers == white_label.numbers[:2]
+    assert held.audit["numbers.allocated"] == 1
+    assert held.administrators == 1
+    assert len(await mails_to(mail_sink, white_label.admin_email, 1)) == 1
+
+
+async def test_a_self_serve_signup_killed_after_its_activation_email_is_finished_by_a_new_worker(
+    client: Client,
+    settings: Settings,
+    sessions: SessionFactory,
+    white_label: WhiteLabelFixture,
+    mail_sink: MailSink,
+    api: httpx.AsyncClient,
+    localstripe: str,
+    tmp_path: Path,
+) -> None:
+    queue = own_queue(settings)
+    tripped = tmp_path / "tripped"
+    doomed = await start_worker(queue, trip_after="send_activation", tripped=tripped)
+    body = customer_request(path="self_serve")
+    contact = str(body["contact"]["email"])  # type: ignore[index]
+    outcome = await SignupService(client, sessions, queue).create(
+        admin_of(white_label), CreateCustomerRequest.model_validate(body)
+    )
+
+    workflow_id = await wait_for_file(tripped, doomed, timeout=60)
+    await kill(doomed)
+    successor = await start_worker(queue)
+    try:
+        [email] = await mails_to(mail_sink, contact, 1)
+        link = link_in(email)
+        activated = await api.post(link.path, data={"token": link.token})
+        assert activated.status_code == 200, activated.text
+        assert await pay(api, localstripe, link) == {"status": "succeeded"}
+        await finished(client, workflow_id)
+    finally:
+        await stop(successor)
+
+    assert await attempts_of(client, workflow_id, "send_activation") == 2
+    mails = await mails_to(mail_sink, contact, 2)
+    subjects = [mail["Subject"].split(" ")[0] for mail in mails]
+    assert subjects == ["Activate", "Welcome"]  # the retried activation email was not resent
+    held = await holdings_of(sessions, outcome.customer_id)
+    assert held.payment_attempts == 1
+    assert len(held.payments) == 1
+
+
+async def test_a_self_serve_signup_killed_after_its_payment_intent_is_finished_by_a_new_worker(
+    client: Client,
+    settings: Settings,
+    sessions: SessionFactory,
+    white_label: WhiteLabelFixture,
+    mail_sink: MailSink,
+    api: httpx.AsyncClient,
+    localstripe: str,
+    tmp_path: Path,
+) -> None:
+    queue = own_queue(settings)
+    tripped = tmp_path / "tripped"
+    doomed = await start_worker(queue, trip_after="start_payment_attempt", tripped=tripped)
+    body = customer_request(path="self_serve")
+    contact = str(body["contact"]["email"])  # type: ignore[index]
+    outcome = await SignupService(client, sessions, queue).create(
+        admin_of(white_label), CreateCustomerRequest.model_validate(body)
+    )
+    [email] = await mails_to(mail_sink, contact, 1)
+    link = link_in(email)
+    activated = await api.post(link.path, data={"token": link.token})
+    assert activated.status_code == 200, activated.text
+    paying = asyncio.create_task(pay(api, localstripe, link))
+
+    workflow_id = await wait_for_file(tripped, doomed, timeout=60)
+    await kill(doomed)
+    successor = await start_worker(queue)
+    try:
+        # The customer's request waits while the step is retried on the new worker.
+        assert await paying == {"status": "succeeded"}
+        await finished(client, workflow_id)
+        view = await until_status(api, white_label, str(outcome.customer_id), "active")
+    finally:
+        await stop(successor)
+
+    assert await attempts_of(client, workflow_id, "start_payment_attempt") == 2
+    assert len(await intents_of(localstripe, str(outcome.customer_id))) == 1
+    held = await holdings_of(sessions, outcome.customer_id)
+    assert held.payment_attempts == 1
+    assert len(held.payments) == 1
+    assert len(held.balance) == 1
+    assert view["billing"]["balance"] == "100.00"
+    assert [mail["Subject"].split(" ")[0] for mail in mail_sink.to(contact)] == [
+        "Activate",
+        "Welcome",
+    ]
