@@ -14,6 +14,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from activities.accounts import AccountActivities
 from activities.balances import BalanceActivities
+from activities.concise_failures import ConciseFailures
 from activities.email import EmailActivities
 from activities.heartbeats import AutoHeartbeat
 from activities.ledger import LedgerActivities
@@ -131,7 +132,7 @@ def build_worker(
         activities=build_activities(settings, sessions),
         workflow_runner=workflow_runner(),
         max_cached_workflows=max_cached_workflows,
-        interceptors=[AutoHeartbeat(), *interceptors],
+        interceptors=[AutoHeartbeat(), ConciseFailures(), *interceptors],
         graceful_shutdown_timeout=timedelta(seconds=30),
     )
 

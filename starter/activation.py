@@ -38,6 +38,7 @@ from domain.self_serve import (
 from domain.settings import Settings
 from domain.signup import SignupResult, workflow_id_for
 from domain.stripe_params import card_only
+from store.availability import UNREACHABLE
 from store.engine import SessionFactory
 from store.schema import Customer, Plan, WhiteLabel
 from workflows.self_serve import SelfServeSignupWorkflow
@@ -134,12 +135,15 @@ class Activation:
         return progress
 
     async def page(self, customer_id: uuid.UUID) -> SignupPage:
-        async with self._sessions() as session:
-            customer = await session.get(Customer, customer_id)
-            if customer is None or customer.path != SignupPath.SELF_SERVE.value:
-                raise LinkInvalid
-            plan = await session.get_one(Plan, customer.plan_id)
-            white_label = await session.get_one(WhiteLabel, customer.white_label_id)
+        try:
+            async with self._sessions() as session:
+                customer = await session.get(Customer, customer_id)
+                if customer is None or customer.path != SignupPath.SELF_SERVE.value:
+                    raise LinkInvalid
+                plan = await session.get_one(Plan, customer.plan_id)
+                white_label = await session.get_one(WhiteLabel, customer.white_label_id)
+        except UNREACHABLE:
+            raise TryAgainLater from None
         contact = customer.contact or {}
         return SignupPage(
             customer_id=customer.id,

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 SessionFactory = async_sessionmaker[AsyncSession]
+CONNECT_TIMEOUT_SECONDS = 5
 
 
 def is_sqlite(url: str) -> bool:
@@ -51,6 +52,10 @@ def create_engine(url: str, **options: Any) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
         return engine
+    # A database that does not answer must fail fast, so the API answers 503 and activities
+    # retry, instead of every caller hanging on the driver's 60-second connect timeout.
+    options.setdefault("connect_args", {"timeout": CONNECT_TIMEOUT_SECONDS})
+    options.setdefault("pool_timeout", CONNECT_TIMEOUT_SECONDS)
     options.setdefault("pool_pre_ping", True)
     options.setdefault("pool_size", 10)
     options.setdefault("max_overflow", 10)

@@ -30,6 +30,7 @@ from domain.enums import UserRole
 from domain.settings import Settings
 from starter import admin
 from starter.api.app import create_app
+from starter.auth import Caller
 from starter.mailsink import MailSink, start_sink
 from store.engine import SessionFactory, create_engine, create_session_factory, is_sqlite
 from store.migrate import upgrade
@@ -225,6 +226,13 @@ class WhiteLabelFixture:
     admin_key: str
     staff_key: str
     numbers: list[str]
+
+    @property
+    def caller(self) -> Caller:
+        """The WL's administrator, for tests that call the services without HTTP."""
+        return Caller(
+            user_id=self.admin_user_id, white_label_id=self.id, role=UserRole.ADMINISTRATOR
+        )
 
     @property
     def headers(self) -> dict[str, str]:

@@ -11,10 +11,8 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
 from domain.customer import CreateCustomerRequest
-from domain.enums import UserRole
 from domain.settings import Settings
 from domain.signup import workflow_id_for
-from starter.auth import Caller
 from starter.mailsink import MailSink, start_sink
 from starter.signups import SignupService
 from store.engine import SessionFactory
@@ -22,14 +20,6 @@ from tests.conftest import WhiteLabelFixture, customer_request, free_port
 from worker import build_worker
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
-
-
-def admin_of(white_label: WhiteLabelFixture) -> Caller:
-    return Caller(
-        user_id=white_label.admin_user_id,
-        white_label_id=white_label.id,
-        role=UserRole.ADMINISTRATOR,
-    )
 
 
 async def pending_attempts(client: Client, workflow_id: str) -> int:
@@ -53,7 +43,7 @@ async def test_an_activation_email_waits_for_the_mail_server_to_come_back(
 
     async with build_worker(client, down, sessions):
         outcome = await SignupService(client, sessions, down).create(
-            admin_of(white_label), CreateCustomerRequest.model_validate(body)
+            white_label.caller, CreateCustomerRequest.model_validate(body)
         )
         workflow_id = workflow_id_for(outcome.customer_id)
         deadline = time.monotonic() + 20
@@ -105,7 +95,7 @@ async def test_a_permanent_refusal_fails_the_email_step_once_with_a_reason(
     try:
         async with build_worker(client, refusing, sessions):
             outcome = await SignupService(client, sessions, refusing).create(
-                admin_of(white_label),
+                white_label.caller,
                 CreateCustomerRequest.model_validate(customer_request(path="self_serve")),
             )
             handle = client.get_workflow_handle(workflow_id_for(outcome.customer_id))

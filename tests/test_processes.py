@@ -1,7 +1,6 @@
 """The worker and the API as the separate processes an operator runs."""
 
 import asyncio
-import signal
 import socket
 import sys
 import uuid
@@ -11,13 +10,11 @@ import pytest
 from temporalio.client import Client
 
 from domain.customer import CreateCustomerRequest
-from domain.enums import UserRole
 from domain.settings import Settings
-from starter.auth import Caller
 from starter.signups import SignupService
 from store.engine import SessionFactory
 from tests.conftest import WhiteLabelFixture, customer_request, free_port
-from tests.worker_processes import ROOT, process_environment
+from tests.worker_processes import ROOT, process_environment, start_worker, stop
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -49,39 +46,18 @@ async def test_a_separate_worker_process_provisions_a_signup_and_stops_on_sigter
     client: Client,
     white_label: WhiteLabelFixture,
 ) -> None:
-    task_queue = f"process-{uuid.uuid4()}"
-    worker = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "worker.py",
-        cwd=ROOT,
-        env=process_environment(
-            DATABASE_URL=settings.database_url,
-            TEMPORAL_ADDRESS=settings.temporal_address,
-            TEMPORAL_TASK_QUEUE=task_queue,
-            SMTP_HOST=settings.smtp_host,
-            SMTP_PORT=str(settings.smtp_port),
-        ),
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    own_queue = settings.model_copy(update={"temporal_task_queue": f"process-{uuid.uuid4()}"})
+    worker = await start_worker(own_queue)
     try:
-        service = SignupService(
-            client, sessions, settings.model_copy(update={"temporal_task_queue": task_queue})
-        )
-        caller = Caller(
-            user_id=white_label.admin_user_id,
-            white_label_id=white_label.id,
-            role=UserRole.ADMINISTRATOR,
-        )
-        outcome = await service.create(
-            caller, CreateCustomerRequest.model_validate(customer_request(numbers={"count": 1}))
+        outcome = await SignupService(client, sessions, own_queue).create(
+            white_label.caller,
+            CreateCustomerRequest.model_validate(customer_request(numbers={"count": 1})),
         )
         assert outcome.finished
         assert outcome.failure is None
     finally:
-        worker.send_signal(signal.SIGTERM)
-        _, stderr = await asyncio.wait_for(worker.communicate(), timeout=60)
-    assert worker.returncode == 0, stderr.decode()[-2000:]
+        await stop(worker)
+    assert worker.returncode == 0
 
 
 @pytest.mark.parametrize("command", [["worker.py"], ["-m", "starter", "api", "--port", "0"]])

@@ -14,9 +14,7 @@ from sqlalchemy import func, select
 from temporalio.client import Client
 
 from domain.customer import CreateCustomerRequest
-from domain.enums import UserRole
 from domain.settings import Settings
-from starter.auth import Caller
 from starter.mailsink import MailSink
 from starter.signups import SignupService
 from store.engine import SessionFactory
@@ -468,14 +466,9 @@ async def test_an_expired_link_gets_the_generic_page_and_the_signup_expires(
     brief = settings.model_copy(
         update={"activation_ttl": timedelta(seconds=2), "activation_reminders": []}
     )
-    caller = Caller(
-        user_id=white_label.admin_user_id,
-        white_label_id=white_label.id,
-        role=UserRole.ADMINISTRATOR,
-    )
     body = customer_request(path="self_serve")
     outcome = await SignupService(client, sessions, brief).create(
-        caller, CreateCustomerRequest.model_validate(body)
+        white_label.caller, CreateCustomerRequest.model_validate(body)
     )
     [email] = await mails_to(mail_sink, body["contact"]["email"], 1)  # type: ignore[index]
     link = link_in(email)

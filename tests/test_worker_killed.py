@@ -15,10 +15,9 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
 from domain.customer import CreateCustomerRequest
-from domain.enums import CustomerStatus, UserRole
+from domain.enums import CustomerStatus
 from domain.settings import Settings
 from domain.signup import SignupResult
-from starter.auth import Caller
 from starter.mailsink import MailSink
 from starter.signups import SignupService
 from store.engine import SessionFactory
@@ -28,14 +27,6 @@ from tests.self_serve_helpers import intents_of, link_in, mails_to, pay, until_s
 from tests.worker_processes import kill, start_worker, stop, wait_for_file
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.faults]
-
-
-def admin_of(white_label: WhiteLabelFixture) -> Caller:
-    return Caller(
-        user_id=white_label.admin_user_id,
-        white_label_id=white_label.id,
-        role=UserRole.ADMINISTRATOR,
-    )
 
 
 def own_queue(settings: Settings) -> Settings:
@@ -79,7 +70,7 @@ async def test_a_wl_managed_signup_killed_after_its_debit_is_finished_by_a_new_w
     doomed = await start_worker(queue, trip_after="debit_signup_charges", tripped=tripped)
     service = SignupService(client, sessions, queue)
     request = CreateCustomerRequest.model_validate(customer_request(numbers={"count": 2}))
-    creating = asyncio.create_task(service.create(admin_of(white_label), request))
+    creating = asyncio.create_task(service.create(white_label.caller, request))
 
     workflow_id = await wait_for_file(tripped, doomed, timeout=60)
     await kill(doomed)
@@ -116,7 +107,7 @@ async def test_a_self_serve_signup_killed_after_its_activation_email_is_finished
     body = customer_request(path="self_serve")
     contact = str(body["contact"]["email"])  # type: ignore[index]
     outcome = await SignupService(client, sessions, queue).create(
-        admin_of(white_label), CreateCustomerRequest.model_validate(body)
+        white_label.caller, CreateCustomerRequest.model_validate(body)
     )
 
     workflow_id = await wait_for_file(tripped, doomed, timeout=60)
@@ -157,7 +148,7 @@ async def test_a_self_serve_signup_killed_after_its_payment_intent_is_finished_b
     body = customer_request(path="self_serve")
     contact = str(body["contact"]["email"])  # type: ignore[index]
     outcome = await SignupService(client, sessions, queue).create(
-        admin_of(white_label), CreateCustomerRequest.model_validate(body)
+        white_label.caller, CreateCustomerRequest.model_validate(body)
     )
     [email] = await mails_to(mail_sink, contact, 1)
     link = link_in(email)

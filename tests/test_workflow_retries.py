@@ -14,10 +14,8 @@ from temporalio.client import Client, WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
-from domain.customer import CreateCustomerRequest
 from domain.enums import CustomerStatus
 from domain.settings import Settings
-from domain.signup import SignupResult, WlManagedSignupInput, workflow_id_for
 from store.engine import SessionFactory
 from store.schema import (
     AccountAdministrator,
@@ -27,7 +25,8 @@ from store.schema import (
     PhoneNumber,
     WlLedgerEntry,
 )
-from tests.conftest import WhiteLabelFixture, customer_request, make_white_label
+from tests.conftest import WhiteLabelFixture, make_white_label
+from tests.wl_managed_helpers import run_signup, signup_input
 from worker import build_activities, workflow_runner
 from workflows.wl_managed import WlManagedSignupWorkflow
 
@@ -53,24 +52,6 @@ def fail_first_attempt_after_effect(
     wrapper.__signature__ = inspect.signature(real)  # type: ignore[attr-defined]
     wrapper.__annotations__ = dict(real.__annotations__)
     return activity.defn(name=name)(wrapper)
-
-
-def signup_input(white_label: WhiteLabelFixture, **overrides: object) -> WlManagedSignupInput:
-    return WlManagedSignupInput(
-        customer_id=uuid.uuid4(),
-        white_label_id=white_label.id,
-        requested_by_user_id=white_label.admin_user_id,
-        request=CreateCustomerRequest.model_validate(customer_request(**overrides)),
-    )
-
-
-async def run_signup(client: Client, task_queue: str, data: WlManagedSignupInput) -> SignupResult:
-    return await client.execute_workflow(
-        WlManagedSignupWorkflow.run,
-        data,
-        id=workflow_id_for(data.customer_id),
-        task_queue=task_queue,
-    )
 
 
 @pytest.fixture

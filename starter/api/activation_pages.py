@@ -101,6 +101,8 @@ async def show_activation(
         page = await activation.page(customer_id)
     except LinkInvalid:
         return _invalid(app.settings)
+    except TryAgainLater:
+        return _try_again(app.settings)
     context = _page_context(page, link.token)
     if progress.status == CustomerStatus.ACTIVE.value:
         return _html(app.settings, "active.html", **context)
@@ -217,6 +219,8 @@ async def signup_status(customer_id: uuid.UUID, body: TokenBody, app: AppService
         progress = await activation.progress(link)
     except LinkInvalid:
         return _json_invalid(app.settings)
+    except TryAgainLater:
+        return _json_try_again(app.settings)
     answer: dict[str, Any] = {"status": progress.status}
     if progress.last_payment_error and progress.status == CustomerStatus.AWAITING_PAYMENT.value:
         answer["message"] = progress.last_payment_error

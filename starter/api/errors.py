@@ -8,6 +8,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
+from store.availability import UNREACHABLE
+
+RETRY_AFTER_SECONDS = 5
+
 
 class FieldError(BaseModel):
     path: str
@@ -66,6 +70,20 @@ async def _http_error(_request: Request, error: Exception) -> JSONResponse:
     return response
 
 
+async def _database_unreachable(_request: Request, _error: Exception) -> JSONResponse:
+    """A down database answers at once with 503 instead of hanging or failing with a 500."""
+    response = error_response(
+        503,
+        "DatabaseUnavailable",
+        "The database cannot be reached right now. Try again in a few seconds; "
+        "repeating a create with the same Idempotency-Key is safe.",
+    )
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    for unreachable in UNREACHABLE:
+        app.add_exception_handler(unreachable, _database_unreachable)
