@@ -124,16 +124,20 @@ async def _wait_for_http(
 
 
 async def _start_localstripe(settings: Settings, processes: list[Process]) -> None:
-    """localstripe keeps its state on disk between runs; webhooks are registered each time."""
+    """localstripe keeps its state in .data/ between runs; webhooks are registered each time."""
     import httpx
 
     base = (settings.stripe_api_base or LOCALSTRIPE_URL).rstrip("/")
     _, port = _port_of(base, 8420)
     processes.append(
         await asyncio.create_subprocess_exec(
-            str(Path(sys.executable).parent / "localstripe"),
+            sys.executable,
+            "-m",
+            "starter.localstripe_server",
             "--port",
             str(port),
+            "--state",
+            str(DATA / "localstripe.pickle"),
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.DEVNULL,
         )

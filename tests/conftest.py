@@ -5,6 +5,7 @@ PostgreSQL when TEST_DATABASE_URL is set.
 """
 
 import asyncio
+import contextlib
 import itertools
 import os
 import socket
@@ -19,6 +20,7 @@ import httpx
 import pytest
 import pytest_asyncio
 import uvicorn
+from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
@@ -109,27 +111,54 @@ def mail_sink(smtp_port: int) -> Iterator[MailSink]:
     controller.stop()
 
 
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def localstripe() -> AsyncIterator[str]:
-    """localstripe on loopback: a stateful Stripe fake that signs and sends webhooks."""
-    port = free_port()
+async def start_localstripe(
+    port: int, state: Path, *, from_scratch: bool = False
+) -> asyncio.subprocess.Process:
+    """localstripe on loopback: a stateful Stripe fake that signs and sends webhooks.
+
+    It keeps its state in `state`, so a test can stop it and start it again where it was.
+    """
     process = await asyncio.create_subprocess_exec(
-        str(BIN / "localstripe"),
+        sys.executable,
+        "-m",
+        "starter.localstripe_server",
         "--port",
         str(port),
-        "--from-scratch",
+        "--state",
+        str(state),
+        *(["--from-scratch"] if from_scratch else []),
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL,
     )
-    base = f"http://127.0.0.1:{port}"
     async with httpx.AsyncClient() as http:
-        for _ in range(100):
+        for _ in range(200):
             try:
-                await http.get(f"{base}/v1/customers", auth=(STRIPE_SECRET_KEY, ""))
-                break
+                await http.get(
+                    f"http://127.0.0.1:{port}/v1/customers", auth=(STRIPE_SECRET_KEY, "")
+                )
+                return process
             except httpx.TransportError:
+                assert process.returncode is None, "localstripe exited"
                 await asyncio.sleep(0.1)
-    yield base
+    raise AssertionError("localstripe did not answer within 20 s")
+
+
+async def send_webhooks_to(localstripe: str, api_url: str, name: str = "tests") -> None:
+    async with httpx.AsyncClient() as http:
+        registered = await http.post(
+            f"{localstripe}/_config/webhooks/{name}",
+            data={"url": f"{api_url}/webhooks/stripe", "secret": STRIPE_WEBHOOK_SECRET},
+            auth=(STRIPE_SECRET_KEY, ""),
+        )
+        registered.raise_for_status()
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def localstripe(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    port = free_port()
+    state = tmp_path_factory.mktemp("localstripe") / "state.pickle"
+    process = await start_localstripe(port, state, from_scratch=True)
+    yield f"http://127.0.0.1:{port}"
     process.terminate()
     await process.wait()
 
@@ -189,24 +218,26 @@ async def api_url(
     localstripe: str,
 ) -> AsyncIterator[str]:
     """The API served over real HTTP, with localstripe's webhooks pointed at it."""
-    app = create_app(settings, sessions, client)
+    async with serving(create_app(settings, sessions, client), api_port) as url:
+        await send_webhooks_to(localstripe, url)
+        yield url
+
+
+@contextlib.asynccontextmanager
+async def serving(app: FastAPI, port: int) -> AsyncIterator[str]:
+    """Serves the app with uvicorn on loopback, as `python -m starter api` does."""
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=api_port, log_level="warning", access_log=False)
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
     )
-    serving = asyncio.create_task(server.serve())
+    running = asyncio.create_task(server.serve())
     while not server.started:
+        assert not running.done(), "uvicorn stopped before it started"
         await asyncio.sleep(0.02)
-    url = settings.public_base_url
-    async with httpx.AsyncClient() as http:
-        registered = await http.post(
-            f"{localstripe}/_config/webhooks/tests",
-            data={"url": f"{url}/webhooks/stripe", "secret": STRIPE_WEBHOOK_SECRET},
-            auth=(STRIPE_SECRET_KEY, ""),
-        )
-        registered.raise_for_status()
-    yield url
-    server.should_exit = True
-    await serving
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await running
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")

@@ -20,19 +20,17 @@ from starter.signups import SignupService
 from store.engine import SessionFactory
 from store.schema import AuditEntry, CustomerBalanceEntry, Payment
 from tests.conftest import (
-    STRIPE_SECRET_KEY,
-    STRIPE_WEBHOOK_SECRET,
     WhiteLabelFixture,
     customer_request,
     free_port,
     make_white_label,
+    send_webhooks_to,
 )
 from tests.self_serve_helpers import (
     CARD_3DS,
     CARD_DECLINED_ON_CHARGE,
     CARD_OK,
-    ActivationLink,
-    Signup,
+    activated_signup,
     customer,
     delivered_event,
     intent_event,
@@ -122,17 +120,6 @@ async def test_self_serve_customer_activates_and_funds_the_account_by_card(
     again = await api.post(link.path, data={"token": link.token})
     assert again.status_code == 200
     assert "Your account is active" in again.text
-
-
-async def activated_signup(
-    api: httpx.AsyncClient, white_label: WhiteLabelFixture, mail_sink: MailSink
-) -> tuple[Signup, ActivationLink]:
-    signup = await start_signup(api, white_label)
-    [email] = await mails_to(mail_sink, signup.email, 1)
-    link = link_in(email)
-    response = await api.post(link.path, data={"token": link.token})
-    assert response.status_code == 200, response.text
-    return signup, link
 
 
 async def test_a_declined_card_can_be_retried_with_another_card(
@@ -437,22 +424,12 @@ async def test_a_payment_landing_after_cancellation_is_refunded(
 @contextlib.asynccontextmanager
 async def stripe_webhooks_paused(localstripe: str, api_url: str) -> AsyncIterator[None]:
     """localstripe delivers to a closed port meanwhile, as if our endpoint were down."""
-
-    async def point_at(url: str) -> None:
-        async with httpx.AsyncClient() as http:
-            response = await http.post(
-                f"{localstripe}/_config/webhooks/tests",
-                data={"url": url, "secret": STRIPE_WEBHOOK_SECRET},
-                auth=(STRIPE_SECRET_KEY, ""),
-            )
-            response.raise_for_status()
-
-    await point_at(f"http://127.0.0.1:{free_port()}/webhooks/stripe")
+    await send_webhooks_to(localstripe, f"http://127.0.0.1:{free_port()}")
     try:
         yield
         await asyncio.sleep(1.5)  # localstripe sends about a second late
     finally:
-        await point_at(f"{api_url}/webhooks/stripe")
+        await send_webhooks_to(localstripe, api_url)
 
 
 async def test_an_expired_link_gets_the_generic_page_and_the_signup_expires(

@@ -1,0 +1,53 @@
+"""localstripe with its state in a file of our choosing: `python -m starter.localstripe_server`.
+
+localstripe saves its whole state to one fixed path, /tmp/localstripe.pickle, after every
+change, and reloads it on start. Every instance on the machine shares that file, so a test run
+would overwrite the state of `make run`'s instance. This launcher gives each instance its own
+file (written atomically), which also lets a test stop localstripe and start it again with
+its state, as Stripe going down and coming back.
+"""
+
+import argparse
+import pickle
+import sys
+from pathlib import Path
+from typing import Any
+
+from localstripe import resources, server
+
+
+def keep_state_in(state: Path) -> None:
+    def load(store: dict[str, Any]) -> None:
+        if state.exists():
+            with state.open("rb") as saved:
+                old = pickle.load(saved)  # noqa: S301 - our own file, written below
+            store.clear()
+            dict.update(store, old)
+
+    def dump(store: dict[str, Any]) -> None:
+        partial = state.with_name(state.name + ".partial")
+        with partial.open("wb") as saving:
+            pickle.dump(store, saving, protocol=pickle.HIGHEST_PROTOCOL)
+        partial.replace(state)
+
+    resources.Store.try_load_from_disk = load
+    resources.Store.dump_to_disk = dump
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=8420)
+    parser.add_argument("--state", type=Path, required=True, help="file that keeps the state")
+    parser.add_argument("--from-scratch", action="store_true", help="forget the saved state")
+    arguments = parser.parse_args()
+    state: Path = arguments.state
+    state.parent.mkdir(parents=True, exist_ok=True)
+    if arguments.from_scratch:
+        state.unlink(missing_ok=True)
+    keep_state_in(state)
+    sys.argv = [sys.argv[0], "--port", str(arguments.port)]
+    server.start()
+
+
+if __name__ == "__main__":
+    main()
