@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-replay lint typecheck pytest bench clean
+.PHONY: run test test-replay test-faults lint typecheck pytest bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +32,13 @@ test: lint typecheck pytest
 # The suite again with the worker's workflow cache off, so every workflow task is a replay of
 # its history (SQLite only). The one test that fires 20 simultaneous updates at one workflow is
 # a load test, and with every update replaying the whole history it outlasts its time budget.
+# The fault tests (which `make test` runs) kill and restart processes; they are left out here.
 test-replay: $(STAMP)
-	TEST_DATABASE_URL= TEST_MAX_CACHED_WORKFLOWS=0 $(BIN)/pytest -q -k "not concurrently"
+	TEST_DATABASE_URL= TEST_MAX_CACHED_WORKFLOWS=0 $(BIN)/pytest -q -k "not concurrently" -m "not faults"
+
+# Only the fault tests: killed workers, a restarted Temporal server, Stripe and the database down.
+test-faults: $(STAMP)
+	$(BIN)/pytest -q -m faults
 
 clean:
 	rm -rf $(VENV) .data .mypy_cache .pytest_cache .ruff_cache

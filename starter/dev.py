@@ -90,6 +90,30 @@ def _stack_environment(settings: Settings) -> dict[str, str]:
     return environment
 
 
+def temporal_dev_server(database: Path, port: int, ui_port: int, namespace: str) -> list[str]:
+    """The dev server command: its history kept in `database`, so it survives a restart."""
+    from workflows.search_attributes import ALL
+
+    return [
+        temporal_binary(),
+        "server",
+        "start-dev",
+        "--db-filename",
+        str(database),
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--ui-port",
+        str(ui_port),
+        "--namespace",
+        namespace,
+        "--log-level",
+        "error",
+        *[arg for key in ALL for arg in ("--search-attribute", f"{key.name}=Keyword")],
+    ]
+
+
 async def _wait_for_temporal(settings: Settings, process: Process) -> None:
     from starter.temporal import connect
 
@@ -257,25 +281,10 @@ async def run_dev_stack(json_output: bool = False) -> None:
     processes: list[Process] = []
     sink = start_sink("127.0.0.1", settings.smtp_port, MailSink(folder=settings.dev_mail_dir))
     try:
-        from workflows.search_attributes import ALL
-
         temporal = await asyncio.create_subprocess_exec(
-            temporal_binary(),
-            "server",
-            "start-dev",
-            "--db-filename",
-            str(DATA / "temporal.db"),
-            "--ip",
-            "127.0.0.1",
-            "--port",
-            str(temporal_port),
-            "--ui-port",
-            str(ui_port),
-            "--namespace",
-            settings.temporal_namespace,
-            "--log-level",
-            "error",
-            *[arg for key in ALL for arg in ("--search-attribute", f"{key.name}=Keyword")],
+            *temporal_dev_server(
+                DATA / "temporal.db", temporal_port, ui_port, settings.temporal_namespace
+            ),
             env=environment,
         )
         processes.append(temporal)

@@ -15,6 +15,7 @@ from tests.histories_helpers import HISTORIES, assert_replays, replayer
 from tests.self_serve_helpers import (
     CARD_DECLINED_ON_CHARGE,
     CARD_OK,
+    activated_signup,
     link_in,
     mails_to,
     pay,
@@ -32,6 +33,7 @@ SAVED = {
     "self_serve_active",
     "self_serve_declined_then_paid",
     "self_serve_expired",
+    "self_serve_cancelled",
 }
 
 
@@ -102,3 +104,23 @@ async def test_fresh_self_serve_histories_replay(
     await handle.result()
 
     await assert_replays(await handle.fetch_history(), name)
+
+
+async def test_a_fresh_cancelled_self_serve_history_replays(
+    api: httpx.AsyncClient,
+    client: Client,
+    white_label: WhiteLabelFixture,
+    mail_sink: MailSink,
+    localstripe: str,
+) -> None:
+    signup, link = await activated_signup(api, white_label, mail_sink)
+    declined = await pay(api, localstripe, link, CARD_DECLINED_ON_CHARGE)
+    assert declined["status"] == "declined"
+    cancelled = await api.post(
+        f"/v1/customers/{signup.customer_id}/cancel", headers=white_label.headers
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    handle = client.get_workflow_handle(f"customer-{signup.customer_id}")
+    await handle.result()
+
+    await assert_replays(await handle.fetch_history(), "self_serve_cancelled")
