@@ -6,7 +6,6 @@ down this way, so these tests run on PostgreSQL only.
 """
 
 import asyncio
-import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from store.schema import Customer
 from tests.conftest import WhiteLabelFixture, customer_request
 from tests.holdings import holdings_of
 from tests.self_serve_helpers import intent_event, link_in, mails_to, signed
+from tests.step_history import retrying_step
 from tests.tcp_proxy import TcpProxy
 from tests.wl_managed_helpers import signup_input
 from worker import build_worker
@@ -88,18 +88,6 @@ class CutDatabaseAfter(Interceptor):
         return _CutAfter(next, self._step, self._proxy)
 
 
-async def retried_step(client: Client, workflow_id: str, attempts: int) -> tuple[str, str]:
-    """Waits until a step has failed `attempts - 1` times; its name and its last failure."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        description = await client.get_workflow_handle(workflow_id).describe()
-        for pending in description.raw_description.pending_activities:
-            if pending.attempt >= attempts:
-                return pending.activity_type.name, pending.last_failure.message
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"no step reached attempt {attempts}")
-
-
 async def test_a_signup_whose_database_goes_down_midway_finishes_once_it_is_back(
     client: Client,
     sessions: SessionFactory,
@@ -116,7 +104,7 @@ async def test_a_signup_whose_database_goes_down_midway_finishes_once_it_is_back
         handle = await client.start_workflow(
             WlManagedSignupWorkflow.run, data, id=workflow_id, task_queue=queue
         )
-        step, failure = await retried_step(client, workflow_id, attempts=3)
+        step, failure = await retrying_step(client, workflow_id)
         await down.proxy.restore()
         result = await asyncio.wait_for(handle.result(), timeout=60)
 

@@ -6,7 +6,6 @@ and worker, so killing Stripe here leaves the rest of the suite alone.
 """
 
 import asyncio
-import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -31,6 +30,7 @@ from tests.self_serve_helpers import (
     saved_card,
     until_status,
 )
+from tests.step_history import retrying_step
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.faults]
 
@@ -41,18 +41,6 @@ async def stack(
 ) -> AsyncIterator[PrivateStack]:
     async with private_stack(client, settings, sessions, tmp_path) as own:
         yield own
-
-
-async def failing_step(client: Client, workflow_id: str, step: str) -> str:
-    """Waits until `step` has failed twice; its last failure."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        description = await client.get_workflow_handle(workflow_id).describe()
-        for pending in description.raw_description.pending_activities:
-            if pending.activity_type.name == step and pending.attempt >= 3:
-                return str(pending.last_failure.message)
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"{step} was not retried")
 
 
 async def test_a_payment_submitted_while_stripe_is_down_goes_through_once_it_is_back(
@@ -70,7 +58,7 @@ async def test_a_payment_submitted_while_stripe_is_down_goes_through_once_it_is_
     paying = asyncio.create_task(
         stack.api.post(f"{link.path}/payment", json={"token": link.token, "payment_method": card})
     )
-    failure = await failing_step(client, workflow_id, "start_payment_attempt")
+    _, failure = await retrying_step(client, workflow_id, step="start_payment_attempt")
     await stack.start_stripe()
     answer = await paying
 
@@ -104,7 +92,7 @@ async def test_a_refund_due_while_stripe_is_down_is_made_once_it_is_back(
     cancelled = await stack.api.post(
         f"/v1/customers/{signup.customer_id}/cancel", headers=white_label.headers
     )
-    failure = await failing_step(client, workflow_id, "cancel_open_payments")
+    _, failure = await retrying_step(client, workflow_id, step="cancel_open_payments")
     await stack.start_stripe()
     handle = client.get_workflow_handle(workflow_id, result_type=SignupResult)
     result = await asyncio.wait_for(handle.result(), timeout=60)

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
 from domain.customer import CreateCustomerRequest
@@ -24,6 +23,7 @@ from store.engine import SessionFactory
 from tests.conftest import WhiteLabelFixture, customer_request
 from tests.holdings import holdings_of
 from tests.self_serve_helpers import intents_of, link_in, mails_to, pay, until_status
+from tests.step_history import attempts_of
 from tests.worker_processes import kill, start_worker, stop, wait_for_file
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.faults]
@@ -33,28 +33,22 @@ def own_queue(settings: Settings) -> Settings:
     return settings.model_copy(update={"temporal_task_queue": f"killed-{uuid.uuid4()}"})
 
 
-async def attempts_of(client: Client, workflow_id: str, step: str) -> int:
-    """How many times the step was started: 2 means the dead worker's attempt was retried."""
-    scheduled: set[int] = set()
-    started = 0
-    async for event in client.get_workflow_handle(workflow_id).fetch_history_events():
-        scheduling = event.activity_task_scheduled_event_attributes
-        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED and (
-            scheduling.activity_type.name == step
-        ):
-            scheduled.add(event.event_id)
-        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
-            attributes = event.activity_task_started_event_attributes
-            if attributes.scheduled_event_id in scheduled:
-                started = max(started, attributes.attempt)
-    return started
-
-
 async def finished(client: Client, workflow_id: str) -> SignupResult:
     handle = client.get_workflow_handle(workflow_id, result_type=SignupResult)
     result = await asyncio.wait_for(handle.result(), timeout=90)
     assert result.status is CustomerStatus.ACTIVE
     return result
+
+
+async def start_self_serve(
+    client: Client, sessions: SessionFactory, queue: Settings, white_label: WhiteLabelFixture
+) -> tuple[uuid.UUID, str]:
+    """Starts a self-serve signup on the queue's workers; its customer id and contact email."""
+    body = customer_request(path="self_serve")
+    outcome = await SignupService(client, sessions, queue).create(
+        white_label.caller, CreateCustomerRequest.model_validate(body)
+    )
+    return outcome.customer_id, str(body["contact"]["email"])  # type: ignore[index]
 
 
 async def test_a_wl_managed_signup_killed_after_its_debit_is_finished_by_a_new_worker(
@@ -104,11 +98,7 @@ async def test_a_self_serve_signup_killed_after_its_activation_email_is_finished
     queue = own_queue(settings)
     tripped = tmp_path / "tripped"
     doomed = await start_worker(queue, trip_after="send_activation", tripped=tripped)
-    body = customer_request(path="self_serve")
-    contact = str(body["contact"]["email"])  # type: ignore[index]
-    outcome = await SignupService(client, sessions, queue).create(
-        white_label.caller, CreateCustomerRequest.model_validate(body)
-    )
+    customer_id, contact = await start_self_serve(client, sessions, queue, white_label)
 
     workflow_id = await wait_for_file(tripped, doomed, timeout=60)
     await kill(doomed)
@@ -127,7 +117,7 @@ async def test_a_self_serve_signup_killed_after_its_activation_email_is_finished
     mails = await mails_to(mail_sink, contact, 2)
     subjects = [mail["Subject"].split(" ")[0] for mail in mails]
     assert subjects == ["Activate", "Welcome"]  # the retried activation email was not resent
-    held = await holdings_of(sessions, outcome.customer_id)
+    held = await holdings_of(sessions, customer_id)
     assert held.payment_attempts == 1
     assert len(held.payments) == 1
 
@@ -145,11 +135,7 @@ async def test_a_self_serve_signup_killed_after_its_payment_intent_is_finished_b
     queue = own_queue(settings)
     tripped = tmp_path / "tripped"
     doomed = await start_worker(queue, trip_after="start_payment_attempt", tripped=tripped)
-    body = customer_request(path="self_serve")
-    contact = str(body["contact"]["email"])  # type: ignore[index]
-    outcome = await SignupService(client, sessions, queue).create(
-        white_label.caller, CreateCustomerRequest.model_validate(body)
-    )
+    customer_id, contact = await start_self_serve(client, sessions, queue, white_label)
     [email] = await mails_to(mail_sink, contact, 1)
     link = link_in(email)
     activated = await api.post(link.path, data={"token": link.token})
@@ -163,13 +149,13 @@ async def test_a_self_serve_signup_killed_after_its_payment_intent_is_finished_b
         # The customer's request waits while the step is retried on the new worker.
         assert await paying == {"status": "succeeded"}
         await finished(client, workflow_id)
-        view = await until_status(api, white_label, str(outcome.customer_id), "active")
+        view = await until_status(api, white_label, str(customer_id), "active")
     finally:
         await stop(successor)
 
     assert await attempts_of(client, workflow_id, "start_payment_attempt") == 2
-    assert len(await intents_of(localstripe, str(outcome.customer_id))) == 1
-    held = await holdings_of(sessions, outcome.customer_id)
+    assert len(await intents_of(localstripe, str(customer_id))) == 1
+    held = await holdings_of(sessions, customer_id)
     assert held.payment_attempts == 1
     assert len(held.payments) == 1
     assert len(held.balance) == 1
