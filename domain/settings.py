@@ -79,6 +79,18 @@ class Settings(BaseSettings):
         default=None, description="Another Stripe API base, e.g. localstripe in development."
     )
     stripe_webhook_secret: SecretStr | None = None
+    stripe_webhook_previous_secret: SecretStr | None = Field(
+        default=None,
+        description="While rotating the webhook secret: the old one, still accepted.",
+    )
+
+    def stripe_webhook_secrets(self) -> list[str]:
+        """Every secret a webhook may be signed with: the current one, then the old one."""
+        return [
+            secret.get_secret_value()
+            for secret in (self.stripe_webhook_secret, self.stripe_webhook_previous_secret)
+            if secret is not None
+        ]
 
     @field_validator("activation_reminders", mode="before")
     @classmethod

@@ -221,7 +221,9 @@ async def test_a_webhook_for_an_intent_never_created_here_is_ignored(
     assert view["billing"]["charged"] == "0.00"
 
 
-@pytest.mark.parametrize("forgery", ["wrong_secret", "tampered_body", "no_header", "stale"])
+@pytest.mark.parametrize(
+    "forgery", ["wrong_secret", "tampered_body", "no_header", "stale", "future_dated"]
+)
 async def test_a_webhook_that_stripe_did_not_sign_is_refused(
     api: httpx.AsyncClient,
     white_label: WhiteLabelFixture,
@@ -245,6 +247,7 @@ async def test_a_webhook_that_stripe_did_not_sign_is_refused(
         "tampered_body": signed(body.replace(b"10000", b"99")),
         "no_header": {"Content-Type": "application/json"},
         "stale": signed(body, at=int(time.time()) - 3600),
+        "future_dated": signed(body, at=int(time.time()) + 3600),
     }[forgery]
 
     response = await api.post("/webhooks/stripe", content=body, headers=headers)
