@@ -5,11 +5,13 @@ no-referrer, no-store, a strict CSP and DENY framing, and every bad link gets th
 """
 
 import uuid
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Form, Query
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.routing import APIRoute
 from jinja2 import Environment, PackageLoader, select_autoescape
 from pydantic import BaseModel, Field
 
@@ -19,9 +21,8 @@ from domain.money import format_amount
 from domain.self_serve import ActivateResult, ActivationOutcome, PaymentStatus
 from domain.settings import Settings
 from starter.activation import Activation, Link, LinkInvalid, SignupPage, TryAgainLater
-from starter.api.dependencies import AppServices
+from starter.api.dependencies import AppServices, services
 
-router = APIRouter(prefix="/activate", tags=["activation"])
 TEMPLATES = Environment(
     loader=PackageLoader("starter", "templates"), autoescape=select_autoescape(["html"])
 )
@@ -81,6 +82,46 @@ def _try_again(settings: Settings) -> Response:
     return _html(settings, "try_again.html", 503)
 
 
+Answer = Callable[[Settings], Response]
+
+
+def _answering_link_errors(invalid: Answer, try_again: Answer) -> type[APIRoute]:
+    """Every route of a router answers a bad link and a busy signup the same way.
+
+    Routes raise `LinkInvalid` or `TryAgainLater` from anywhere (the token, Temporal, the
+    database, Stripe); none can forget to catch one and answer with a 500.
+    """
+
+    class LinkErrorsAnswered(APIRoute):
+        def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+            handle = super().get_route_handler()
+
+            async def answer(request: Request) -> Response:
+                try:
+                    return await handle(request)
+                except LinkInvalid:
+                    return invalid(services(request).settings)
+                except TryAgainLater:
+                    return try_again(services(request).settings)
+
+            return answer
+
+    return LinkErrorsAnswered
+
+
+# The pages a browser opens, and the JSON calls their script makes.
+router = APIRouter(
+    prefix="/activate",
+    tags=["activation"],
+    route_class=_answering_link_errors(_invalid, _try_again),
+)
+calls = APIRouter(
+    prefix="/activate",
+    tags=["activation"],
+    route_class=_answering_link_errors(_json_invalid, _json_try_again),
+)
+
+
 def _page_context(page: SignupPage, token: str) -> dict[str, Any]:
     return {
         "page": page,
@@ -95,14 +136,9 @@ async def show_activation(
     customer_id: uuid.UUID, app: AppServices, token: Annotated[str, Query(max_length=200)] = ""
 ) -> Response:
     activation = app.activation
-    try:
-        link = activation.verify(customer_id, token)
-        progress = await activation.progress(link)
-        page = await activation.page(customer_id)
-    except LinkInvalid:
-        return _invalid(app.settings)
-    except TryAgainLater:
-        return _try_again(app.settings)
+    link = activation.verify(customer_id, token)
+    progress = await activation.progress(link)
+    page = await activation.page(customer_id)
     context = _page_context(page, link.token)
     if progress.status == CustomerStatus.ACTIVE.value:
         return _html(app.settings, "active.html", **context)
@@ -126,14 +162,9 @@ async def activate(
     customer_id: uuid.UUID, app: AppServices, token: Annotated[str, Form(max_length=200)]
 ) -> Response:
     activation = app.activation
-    try:
-        link = activation.verify(customer_id, token)
-        result = await activation.activate(link)
-        page = await activation.page(customer_id)
-    except LinkInvalid:
-        return _invalid(app.settings)
-    except TryAgainLater:
-        return _try_again(app.settings)
+    link = activation.verify(customer_id, token)
+    result = await activation.activate(link)
+    page = await activation.page(customer_id)
     context = _page_context(page, link.token)
     if page.status is CustomerStatus.ACTIVE:
         return _html(app.settings, "active.html", **context)
@@ -149,10 +180,7 @@ async def activate(
 async def _payment_page(
     app: AppServices, activation: Activation, link: Link, page: SignupPage, result: ActivateResult
 ) -> Response:
-    try:
-        setup_secret = await activation.card_setup_secret(page)
-    except TryAgainLater:
-        return _try_again(app.settings)
+    setup_secret = await activation.card_setup_secret(page)
     payment_expires = result.payment_expires_at
     return _html(
         app.settings,
@@ -174,53 +202,38 @@ class PaymentBody(TokenBody):
     payment_method: str = Field(pattern=r"^pm_[A-Za-z0-9_]{1,200}$")
 
 
-@router.post("/{customer_id}/payment", summary="Pay with the card the page just saved")
+@calls.post("/{customer_id}/payment", summary="Pay with the card the page just saved")
 async def submit_payment(customer_id: uuid.UUID, body: PaymentBody, app: AppServices) -> Response:
     activation = app.activation
-    try:
-        link = activation.verify(customer_id, body.token)
-        result = await activation.submit_payment(link, body.payment_method)
-        answer: dict[str, Any] = {"status": result.status.value}
-        if result.status is PaymentStatus.REQUIRES_ACTION and result.payment_intent_id:
-            page = await activation.page(customer_id)
-            answer["client_secret"] = await activation.payment_client_secret(
-                page, result.payment_intent_id
-            )
-        if result.message:
-            answer["message"] = result.message
-    except LinkInvalid:
-        return _json_invalid(app.settings)
-    except TryAgainLater:
-        return _json_try_again(app.settings)
+    link = activation.verify(customer_id, body.token)
+    result = await activation.submit_payment(link, body.payment_method)
+    answer: dict[str, Any] = {"status": result.status.value}
+    if result.status is PaymentStatus.REQUIRES_ACTION and result.payment_intent_id:
+        page = await activation.page(customer_id)
+        answer["client_secret"] = await activation.payment_client_secret(
+            page, result.payment_intent_id
+        )
+    if result.message:
+        answer["message"] = result.message
     return _json(app.settings, answer)
 
 
-@router.post("/{customer_id}/card-setup", summary="A fresh card form after a decline")
+@calls.post("/{customer_id}/card-setup", summary="A fresh card form after a decline")
 async def card_setup(customer_id: uuid.UUID, body: TokenBody, app: AppServices) -> Response:
     activation = app.activation
-    try:
-        link = activation.verify(customer_id, body.token)
-        progress = await activation.progress(link)
-        if progress.status != CustomerStatus.AWAITING_PAYMENT.value:
-            raise LinkInvalid
-        secret = await activation.card_setup_secret(await activation.page(customer_id))
-    except LinkInvalid:
-        return _json_invalid(app.settings)
-    except TryAgainLater:
-        return _json_try_again(app.settings)
+    link = activation.verify(customer_id, body.token)
+    progress = await activation.progress(link)
+    if progress.status != CustomerStatus.AWAITING_PAYMENT.value:
+        raise LinkInvalid
+    secret = await activation.card_setup_secret(await activation.page(customer_id))
     return _json(app.settings, {"client_secret": secret})
 
 
-@router.post("/{customer_id}/status", summary="Where the signup is, for the page to poll")
+@calls.post("/{customer_id}/status", summary="Where the signup is, for the page to poll")
 async def signup_status(customer_id: uuid.UUID, body: TokenBody, app: AppServices) -> Response:
     activation = app.activation
-    try:
-        link = activation.verify(customer_id, body.token)
-        progress = await activation.progress(link)
-    except LinkInvalid:
-        return _json_invalid(app.settings)
-    except TryAgainLater:
-        return _json_try_again(app.settings)
+    link = activation.verify(customer_id, body.token)
+    progress = await activation.progress(link)
     answer: dict[str, Any] = {"status": progress.status}
     if progress.last_payment_error and progress.status == CustomerStatus.AWAITING_PAYMENT.value:
         answer["message"] = progress.last_payment_error

@@ -47,5 +47,6 @@ def create_app(
     app.include_router(devmail.router)
     app.include_router(webhooks.router)
     app.include_router(activation_pages.router)
+    app.include_router(activation_pages.calls)
     app.mount("/static", StaticFiles(packages=[("starter", "static")]), name="static")
     return app
