@@ -116,16 +116,9 @@ class Activation:
     async def progress(self, link: Link) -> SelfServeProgress:
         """The signup's state, if this link is its current one."""
         try:
-            async with asyncio.timeout(self._settings.api_wait_seconds):
-                while True:
-                    try:
-                        progress = await self._handle(link).query(SelfServeSignupWorkflow.status)
-                        break
-                    except RPCError as error:
-                        # A busy workflow answers queries late or sheds them; ask again.
-                        if error.status not in RETRYABLE:
-                            raise
-                    await asyncio.sleep(0.05)
+            progress = await self._until_answered(
+                lambda: self._handle(link).query(SelfServeSignupWorkflow.status)
+            )
         except TimeoutError:
             raise TryAgainLater from None
         except RPCError:
@@ -159,23 +152,31 @@ class Activation:
             stripe_account=white_label.payment_gateway_account,
         )
 
-    async def _update(self, send: Callable[[], Awaitable[T]]) -> T:
-        """Sends an update, retrying while Temporal asks to (e.g. it aborted a concurrent one).
+    async def _until_answered(self, call: Callable[[], Awaitable[T]]) -> T:
+        """Calls the workflow until it answers, for up to `api_wait_seconds` (TimeoutError).
 
-        Retrying is safe: the workflow's handlers answer a repeated activation or a refused
+        A busy workflow answers late or sheds a query, and Temporal aborts an update that
+        raced another; those are asked again, any other error is raised.
+        """
+        async with asyncio.timeout(self._settings.api_wait_seconds):
+            while True:
+                try:
+                    return await call()
+                except WorkflowUpdateRPCTimeoutOrCancelledError:
+                    pass
+                except RPCError as error:
+                    if error.status not in RETRYABLE:
+                        raise
+                await asyncio.sleep(0.05)
+
+    async def _update(self, send: Callable[[], Awaitable[T]]) -> T:
+        """Sends an update until it is answered.
+
+        Repeating is safe: the workflow's handlers answer a repeated activation or a refused
         payment the same way, and every refusal is final.
         """
         try:
-            async with asyncio.timeout(self._settings.api_wait_seconds):
-                while True:
-                    try:
-                        return await send()
-                    except WorkflowUpdateRPCTimeoutOrCancelledError:
-                        pass
-                    except RPCError as error:
-                        if error.status not in RETRYABLE:
-                            raise
-                    await asyncio.sleep(0.05)
+            return await self._until_answered(send)
         except TimeoutError:
             raise TryAgainLater from None
         except WorkflowUpdateFailedError as error:
