@@ -135,15 +135,14 @@ class EmailActivities:
         )
         await self._mailer.send(message)
         async with self._sessions.begin() as session:
-            if not await audit.already_recorded(session, dedupe_key):
-                audit.record(
-                    session,
-                    white_label_id=signup.white_label.id,
-                    customer_id=signup.customer.id,
-                    action="email.sent",
-                    detail={"kind": kind},
-                    dedupe_key=dedupe_key,
-                )
+            await audit.record_once(
+                session,
+                dedupe_key=dedupe_key,
+                white_label_id=signup.white_label.id,
+                customer_id=signup.customer.id,
+                action="email.sent",
+                detail={"kind": kind},
+            )
         activity.logger.info(
             "email sent", extra={"customer_id": str(signup.customer.id), "kind": kind}
         )

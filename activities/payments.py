@@ -274,13 +274,15 @@ class PaymentActivities:
         await self._refund(billing, data.payment.payment_intent_id, reason=data.reason)
 
     async def _refund(self, billing: _Billing, payment_intent_id: str, reason: str) -> None:
+        # One key marks the refund done here and makes it idempotent at Stripe.
+        dedupe_key = f"refund-{payment_intent_id}"
         async with self._sessions() as session:
-            done = await audit.already_recorded(session, f"refund-{payment_intent_id}")
+            done = await audit.already_recorded(session, dedupe_key)
         if done:
             return
         await self._stripe.v1.refunds.create_async(
             params={"payment_intent": payment_intent_id},
-            options=billing.options(f"refund-{payment_intent_id}"),
+            options=billing.options(dedupe_key),
         )
         async with self._sessions.begin() as session:
             payment = await session.scalar(
@@ -295,13 +297,11 @@ class PaymentActivities:
             )
             if attempt is not None:
                 attempt.status = "refunded"
-            dedupe_key = f"refund-{payment_intent_id}"
-            if not await audit.already_recorded(session, dedupe_key):
-                audit.record(
-                    session,
-                    white_label_id=billing.white_label.id,
-                    customer_id=billing.customer.id,
-                    action="payment.refunded",
-                    detail={"payment_intent_id": payment_intent_id, "reason": reason},
-                    dedupe_key=dedupe_key,
-                )
+            await audit.record_once(
+                session,
+                dedupe_key=dedupe_key,
+                white_label_id=billing.white_label.id,
+                customer_id=billing.customer.id,
+                action="payment.refunded",
+                detail={"payment_intent_id": payment_intent_id, "reason": reason},
+            )

@@ -10,9 +10,10 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import stripe
 from sqlalchemy import select
@@ -34,6 +35,7 @@ from workflows.self_serve import SelfServeSignupWorkflow
 log = logging.getLogger(__name__)
 HANDLED = {"payment_intent.succeeded", "payment_intent.payment_failed"}
 DECLINED = "Your card was declined."
+S = TypeVar("S", PaymentSucceeded, PaymentFailed)
 TOLERANCE_SECONDS = 300
 CLOCK_SKEW_SECONDS = 30
 
@@ -139,15 +141,8 @@ class StripeEvents:
             currency=str(intent["currency"]).upper(),
             event_id=event_id,
         )
-        handle = self._client.get_workflow_handle_for(
-            SelfServeSignupWorkflow.run, workflow_id_for(target.customer.id)
-        )
-        try:
-            await handle.signal(SelfServeSignupWorkflow.payment_succeeded, payment)
+        if await self._signal(target, SelfServeSignupWorkflow.payment_succeeded, payment):
             return "signalled"
-        except RPCError as error:
-            if error.status != RPCStatusCode.NOT_FOUND:
-                raise
         return await self._late(payment, target)
 
     async def _late(self, payment: PaymentSucceeded, target: _Target) -> str:
@@ -178,23 +173,29 @@ class StripeEvents:
 
     async def _failed(self, event_id: str, intent: dict[str, Any], target: _Target) -> str:
         error = intent.get("last_payment_error") or {}
+        failure = PaymentFailed(
+            payment_intent_id=str(intent["id"]),
+            message=str(error.get("message") or DECLINED),
+            event_id=event_id,
+        )
+        if await self._signal(target, SelfServeSignupWorkflow.payment_failed, failure):
+            return "signalled"
+        return "signup closed"
+
+    async def _signal(
+        self, target: _Target, signal: Callable[[SelfServeSignupWorkflow, S], None], payload: S
+    ) -> bool:
+        """Signals the customer's signup; False when it has already ended."""
         handle = self._client.get_workflow_handle_for(
             SelfServeSignupWorkflow.run, workflow_id_for(target.customer.id)
         )
         try:
-            await handle.signal(
-                SelfServeSignupWorkflow.payment_failed,
-                PaymentFailed(
-                    payment_intent_id=str(intent["id"]),
-                    message=str(error.get("message") or DECLINED),
-                    event_id=event_id,
-                ),
-            )
-        except RPCError as rpc_error:
-            if rpc_error.status != RPCStatusCode.NOT_FOUND:
+            await handle.signal(signal, payload)
+        except RPCError as error:
+            if error.status != RPCStatusCode.NOT_FOUND:
                 raise
-            return "signup closed"
-        return "signalled"
+            return False
+        return True
 
     async def _remember(self, event_id: str, kind: str) -> None:
         with contextlib.suppress(IntegrityError):  # a concurrent redelivery got here first

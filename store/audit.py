@@ -40,3 +40,24 @@ def record(
 async def already_recorded(session: AsyncSession, dedupe_key: str) -> bool:
     found = await session.scalar(select(AuditEntry.id).where(AuditEntry.dedupe_key == dedupe_key))
     return found is not None
+
+
+async def record_once(
+    session: AsyncSession,
+    *,
+    dedupe_key: str,
+    white_label_id: uuid.UUID,
+    customer_id: uuid.UUID | None,
+    action: str,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Marks an effect done, unless a retry of the same step already marked it."""
+    if not await already_recorded(session, dedupe_key):
+        record(
+            session,
+            white_label_id=white_label_id,
+            customer_id=customer_id,
+            action=action,
+            detail=detail,
+            dedupe_key=dedupe_key,
+        )
