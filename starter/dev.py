@@ -151,17 +151,13 @@ async def _start_localstripe(settings: Settings, processes: list[Process]) -> No
     """localstripe keeps its state in .data/ between runs; webhooks are registered each time."""
     import httpx
 
+    from starter.localstripe_server import localstripe_command
+
     base = (settings.stripe_api_base or LOCALSTRIPE_URL).rstrip("/")
     _, port = _port_of(base, 8420)
     processes.append(
         await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "starter.localstripe_server",
-            "--port",
-            str(port),
-            "--state",
-            str(DATA / "localstripe.pickle"),
+            *localstripe_command(port, DATA / "localstripe.pickle"),
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.DEVNULL,
         )

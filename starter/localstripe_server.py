@@ -13,10 +13,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from localstripe import resources, server
+
+def localstripe_command(port: int, state: Path, *, from_scratch: bool = False) -> list[str]:
+    """How `make run` and the tests start this launcher."""
+    launcher = "starter.localstripe_server"
+    command = [sys.executable, "-m", launcher, "--port", str(port), "--state", str(state)]
+    return command + (["--from-scratch"] if from_scratch else [])
 
 
 def keep_state_in(state: Path) -> None:
+    from localstripe import resources  # a development dependency: imported only to run it
+
     def load(store: dict[str, Any]) -> None:
         if state.exists():
             with state.open("rb") as saved:
@@ -45,6 +52,8 @@ def main() -> None:
     if arguments.from_scratch:
         state.unlink(missing_ok=True)
     keep_state_in(state)
+    from localstripe import server
+
     sys.argv = [sys.argv[0], "--port", str(arguments.port)]
     server.start()
 

@@ -33,6 +33,7 @@ from domain.settings import Settings
 from starter import admin
 from starter.api.app import create_app
 from starter.auth import Caller
+from starter.localstripe_server import localstripe_command
 from starter.mailsink import MailSink, start_sink
 from store.engine import SessionFactory, create_engine, create_session_factory, is_sqlite
 from store.migrate import upgrade
@@ -119,14 +120,7 @@ async def start_localstripe(
     It keeps its state in `state`, so a test can stop it and start it again where it was.
     """
     process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "starter.localstripe_server",
-        "--port",
-        str(port),
-        "--state",
-        str(state),
-        *(["--from-scratch"] if from_scratch else []),
+        *localstripe_command(port, state, from_scratch=from_scratch),
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL,
     )
