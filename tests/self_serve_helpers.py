@@ -78,15 +78,22 @@ def link_in(message: EmailMessage) -> ActivationLink:
     return ActivationLink(customer_id=match.group(2), token=match.group(3))
 
 
+async def activate_from_email(
+    api: httpx.AsyncClient, mail_sink: MailSink, address: str
+) -> ActivationLink:
+    """What the customer does first: open the emailed link and press Activate."""
+    [email] = await mails_to(mail_sink, address, 1)
+    link = link_in(email)
+    response = await api.post(link.path, data={"token": link.token})
+    assert response.status_code == 200, response.text
+    return link
+
+
 async def activated_signup(
     api: httpx.AsyncClient, white_label: WhiteLabelFixture, mail_sink: MailSink
 ) -> tuple[Signup, ActivationLink]:
     signup = await start_signup(api, white_label)
-    [email] = await mails_to(mail_sink, signup.email, 1)
-    link = link_in(email)
-    response = await api.post(link.path, data={"token": link.token})
-    assert response.status_code == 200, response.text
-    return signup, link
+    return signup, await activate_from_email(api, mail_sink, signup.email)
 
 
 async def customer(

@@ -18,7 +18,6 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from temporalio import activity
 from temporalio.client import Client
-from temporalio.worker import ActivityInboundInterceptor, ExecuteActivityInput, Interceptor
 
 from domain.enums import CustomerStatus
 from domain.settings import Settings
@@ -26,6 +25,7 @@ from domain.signup import workflow_id_for
 from starter.api.app import create_app
 from store.engine import SessionFactory, create_engine, create_session_factory, is_sqlite
 from store.schema import Customer
+from tests.after_step import AfterStep
 from tests.conftest import WhiteLabelFixture, customer_request
 from tests.holdings import holdings_of
 from tests.self_serve_helpers import intent_event, link_in, mails_to, signed
@@ -64,28 +64,14 @@ async def behind_proxy(database_url: str, settings: Settings) -> AsyncIterator[D
     await proxy.cut()
 
 
-class _CutAfter(ActivityInboundInterceptor):
-    def __init__(self, next: ActivityInboundInterceptor, step: str, proxy: TcpProxy) -> None:
-        super().__init__(next)
-        self._step = step
-        self._proxy = proxy
+def cut_after(step: str, proxy: TcpProxy) -> AfterStep:
+    """Takes the database down the moment the named step has first finished."""
 
-    async def execute_activity(self, input: ExecuteActivityInput) -> Any:
-        result = await self.next.execute_activity(input)
-        if activity.info().activity_type == self._step and activity.info().attempt == 1:
-            await self._proxy.cut()
-        return result
+    async def cut(info: activity.Info) -> None:
+        if info.attempt == 1:
+            await proxy.cut()
 
-
-class CutDatabaseAfter(Interceptor):
-    """Takes the database down the moment the named step has finished."""
-
-    def __init__(self, step: str, proxy: TcpProxy) -> None:
-        self._step = step
-        self._proxy = proxy
-
-    def intercept_activity(self, next: ActivityInboundInterceptor) -> ActivityInboundInterceptor:
-        return _CutAfter(next, self._step, self._proxy)
+    return AfterStep(step, cut)
 
 
 async def test_a_signup_whose_database_goes_down_midway_finishes_once_it_is_back(
@@ -97,7 +83,7 @@ async def test_a_signup_whose_database_goes_down_midway_finishes_once_it_is_back
     down = behind_proxy
     data = signup_input(white_label, numbers={"count": 2})
     workflow_id = workflow_id_for(data.customer_id)
-    cut = CutDatabaseAfter("debit_signup_charges", down.proxy)
+    cut = cut_after("debit_signup_charges", down.proxy)
     queue = f"db-down-{uuid.uuid4()}"
     worker = build_worker(client, down.settings, down.sessions, queue, interceptors=[cut])
     async with worker:

@@ -16,10 +16,7 @@ from tests.self_serve_helpers import (
     CARD_DECLINED_ON_CHARGE,
     CARD_OK,
     activated_signup,
-    link_in,
-    mails_to,
     pay,
-    start_signup,
     until_status,
 )
 
@@ -93,10 +90,7 @@ async def test_fresh_self_serve_histories_replay(
     name: str,
     cards: list[str],
 ) -> None:
-    signup = await start_signup(api, white_label)
-    [email] = await mails_to(mail_sink, signup.email, 1)
-    link = link_in(email)
-    await api.post(link.path, data={"token": link.token})
+    signup, link = await activated_signup(api, white_label, mail_sink)
     for card in cards:
         await pay(api, localstripe, link, card)
     view = await until_status(api, white_label, signup.customer_id, "active")

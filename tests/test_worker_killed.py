@@ -22,7 +22,13 @@ from starter.signups import SignupService
 from store.engine import SessionFactory
 from tests.conftest import WhiteLabelFixture, customer_request
 from tests.holdings import holdings_of
-from tests.self_serve_helpers import intents_of, link_in, mails_to, pay, until_status
+from tests.self_serve_helpers import (
+    activate_from_email,
+    intents_of,
+    mails_to,
+    pay,
+    until_status,
+)
 from tests.step_history import attempts_of
 from tests.worker_processes import kill, start_worker, stop, wait_for_file
 
@@ -104,10 +110,7 @@ async def test_a_self_serve_signup_killed_after_its_activation_email_is_finished
     await kill(doomed)
     successor = await start_worker(queue)
     try:
-        [email] = await mails_to(mail_sink, contact, 1)
-        link = link_in(email)
-        activated = await api.post(link.path, data={"token": link.token})
-        assert activated.status_code == 200, activated.text
+        link = await activate_from_email(api, mail_sink, contact)
         assert await pay(api, localstripe, link) == {"status": "succeeded"}
         await finished(client, workflow_id)
     finally:
@@ -136,10 +139,7 @@ async def test_a_self_serve_signup_killed_after_its_payment_intent_is_finished_b
     tripped = tmp_path / "tripped"
     doomed = await start_worker(queue, trip_after="start_payment_attempt", tripped=tripped)
     customer_id, contact = await start_self_serve(client, sessions, queue, white_label)
-    [email] = await mails_to(mail_sink, contact, 1)
-    link = link_in(email)
-    activated = await api.post(link.path, data={"token": link.token})
-    assert activated.status_code == 200, activated.text
+    link = await activate_from_email(api, mail_sink, contact)
     paying = asyncio.create_task(pay(api, localstripe, link))
 
     workflow_id = await wait_for_file(tripped, doomed, timeout=60)

@@ -9,42 +9,24 @@ That is the worst instant for a worker to die, and one a test can hit every time
 import asyncio
 import os
 from pathlib import Path
-from typing import Any
 
 from temporalio import activity
-from temporalio.worker import ActivityInboundInterceptor, ExecuteActivityInput, Interceptor
 
 import worker
 from domain.settings import load_settings
 from starter.logs import configure_logging
-
-
-class _FreezeAfter(ActivityInboundInterceptor):
-    def __init__(self, next: ActivityInboundInterceptor, step: str, tripped: Path) -> None:
-        super().__init__(next)
-        self._step = step
-        self._tripped = tripped
-
-    async def execute_activity(self, input: ExecuteActivityInput) -> Any:
-        result = await self.next.execute_activity(input)
-        if activity.info().activity_type == self._step:
-            self._tripped.write_text(activity.info().workflow_id)
-            await asyncio.Event().wait()
-        return result
-
-
-class Tripwire(Interceptor):
-    def __init__(self, step: str, tripped: Path) -> None:
-        self._step = step
-        self._tripped = tripped
-
-    def intercept_activity(self, next: ActivityInboundInterceptor) -> ActivityInboundInterceptor:
-        return _FreezeAfter(next, self._step, self._tripped)
+from tests.after_step import AfterStep
 
 
 def main() -> None:
     configure_logging()
-    tripwire = Tripwire(os.environ["TRIPWIRE_AFTER"], Path(os.environ["TRIPWIRE_FILE"]))
+    tripped = Path(os.environ["TRIPWIRE_FILE"])
+
+    async def freeze(info: activity.Info) -> None:
+        tripped.write_text(info.workflow_id or "")
+        await asyncio.Event().wait()
+
+    tripwire = AfterStep(os.environ["TRIPWIRE_AFTER"], freeze)
     asyncio.run(worker.run(load_settings(), interceptors=[tripwire]))
 
 
