@@ -25,6 +25,7 @@ from activities.pbx import PbxActivities
 from domain.examples import warm_up_validators
 from domain.settings import ConfigurationError, Settings, load_settings
 from starter.logs import configure_logging
+from starter.process_exit import exit_after
 from starter.stripe_client import stripe_client
 from starter.temporal import connect
 from store.engine import SessionFactory, create_engine, create_session_factory
@@ -167,4 +168,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    exit_after(main)

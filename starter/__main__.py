@@ -1,3 +1,4 @@
 from starter.cli import main
+from starter.process_exit import exit_after
 
-raise SystemExit(main())
+exit_after(main)
