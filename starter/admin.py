@@ -3,6 +3,7 @@
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import phonenumbers
@@ -81,6 +82,42 @@ async def add_user(
     except IntegrityError:
         raise AdminError(f"--email: {email} is already a user of this white label") from None
     return NewUser(user_id=user.id, api_key=api_key)
+
+
+async def revoke_key(
+    sessions: SessionFactory, *, user_id: uuid.UUID | None = None, api_key: str | None = None
+) -> uuid.UUID:
+    """Stops a key from working at once; returns the user it belonged to.
+
+    A key is found by its user or by the key itself (e.g. one found leaked in a log).
+    Revoking twice is harmless and keeps the first revocation time.
+    """
+    async with sessions.begin() as session:
+        if user_id is not None:
+            user = await session.get(WlUser, user_id)
+            if user is None:
+                raise AdminError(f"--user: no user {user_id}")
+        else:
+            user = await session.scalar(
+                select(WlUser).where(WlUser.api_key_hash == hash_api_key(api_key or ""))
+            )
+            if user is None:
+                raise AdminError("--key: not a key of any user")
+        if user.revoked_at is None:
+            user.revoked_at = datetime.now(UTC)
+        return user.id
+
+
+async def issue_key(sessions: SessionFactory, *, user_id: uuid.UUID) -> NewUser:
+    """Gives a user a new key (shown once); the old one, revoked or not, stops working."""
+    api_key = generate_api_key()
+    async with sessions.begin() as session:
+        user = await session.get(WlUser, user_id)
+        if user is None:
+            raise AdminError(f"--user: no user {user_id}")
+        user.api_key_hash = hash_api_key(api_key)
+        user.revoked_at = None
+    return NewUser(user_id=user_id, api_key=api_key)
 
 
 async def add_plan(

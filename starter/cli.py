@@ -127,6 +127,31 @@ async def wl_add_user(args: argparse.Namespace, settings: Settings) -> None:
     await _with_sessions(settings, act)
 
 
+async def wl_revoke_key(args: argparse.Namespace, settings: Settings) -> None:
+    async def act(sessions: SessionFactory) -> None:
+        user_id = await admin.revoke_key(sessions, user_id=args.user, api_key=args.key)
+        output(
+            args,
+            {"user_id": user_id, "revoked": True},
+            f"the API key of user {user_id} is revoked",
+        )
+
+    await _with_sessions(settings, act)
+
+
+async def wl_issue_key(args: argparse.Namespace, settings: Settings) -> None:
+    async def act(sessions: SessionFactory) -> None:
+        issued = await admin.issue_key(sessions, user_id=args.user)
+        output(
+            args,
+            {"user_id": issued.user_id, "api_key": issued.api_key},
+            f"user {issued.user_id}\nnew API key (shown once; the old one no longer works): "
+            f"{issued.api_key}",
+        )
+
+    await _with_sessions(settings, act)
+
+
 async def wl_set_payment_gateway(args: argparse.Namespace, settings: Settings) -> None:
     async def act(sessions: SessionFactory) -> None:
         white_label = await admin.set_payment_gateway(
@@ -309,6 +334,13 @@ def build_parser() -> OneLineParser:
     add_user.add_argument("--wl", required=True, type=uuid.UUID)
     add_user.add_argument("--email", required=True, type=email)
     add_user.add_argument("--role", required=True, choices=[role.value for role in UserRole])
+
+    revoke = command(wl, "revoke-key", wl_revoke_key, "stop a user's API key from working")
+    which = revoke.add_mutually_exclusive_group(required=True)
+    which.add_argument("--user", type=uuid.UUID, help="the user whose key to revoke")
+    which.add_argument("--key", help="the key itself, e.g. one found leaked")
+    issue = command(wl, "issue-key", wl_issue_key, "give a user a new API key (rotation)")
+    issue.add_argument("--user", required=True, type=uuid.UUID)
 
     gateway = command(
         wl, "set-payment-gateway", wl_set_payment_gateway, "let a white label take card payments"

@@ -9,6 +9,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 from google.protobuf.duration_pb2 import Duration
 from sqlalchemy import func, select
@@ -96,6 +97,40 @@ async def test_wl_create_shows_the_key_once_and_stores_only_its_hash(
     assert user.role == "administrator"
     assert user.api_key_hash == hashlib.sha256(api_key.encode()).hexdigest()
     assert api_key not in user.api_key_hash
+
+
+async def test_a_revoked_key_stops_working_at_once_and_a_new_one_can_be_issued(
+    settings: Settings, white_label: WhiteLabelFixture, api: httpx.AsyncClient
+) -> None:
+    added = await starter(
+        settings, "wl", "add-user", "--wl", str(white_label.id),
+        "--email", f"leaver-{uuid.uuid4().hex[:6]}@x.example.com", "--role", "staff", "--json",
+    )  # fmt: skip
+    user_id, key = str(added.json()["user_id"]), str(added.json()["api_key"])
+    bearer = {"Authorization": f"Bearer {key}"}
+    assert (await api.get("/v1/customers", headers=bearer)).status_code == 200
+
+    revoked = await starter(settings, "wl", "revoke-key", "--user", user_id, "--json")
+    refused = await api.get("/v1/customers", headers=bearer)
+    issued = await starter(settings, "wl", "issue-key", "--user", user_id, "--json")
+    new_bearer = {"Authorization": f"Bearer {issued.json()['api_key']}"}
+
+    assert revoked.code == 0, revoked.stderr
+    assert revoked.json() == {"user_id": user_id, "revoked": True}
+    assert key not in revoked.stdout + revoked.stderr
+    assert refused.status_code == 401
+    assert issued.code == 0, issued.stderr
+    assert (await api.get("/v1/customers", headers=new_bearer)).status_code == 200
+    assert (await api.get("/v1/customers", headers=bearer)).status_code == 401
+
+    by_key = await starter(settings, "wl", "revoke-key", "--key", str(issued.json()["api_key"]))
+    assert by_key.code == 0, by_key.stderr
+    assert (await api.get("/v1/customers", headers=new_bearer)).status_code == 401
+    unknown = await starter(settings, "wl", "revoke-key", "--key", "wlk_never-issued")
+    assert (unknown.code, unknown.stderr) == (
+        2,
+        "python -m starter: --key: not a key of any user\n",
+    )
 
 
 async def test_users_plans_and_number_ranges_are_added(

@@ -8,7 +8,7 @@ from temporalio.client import Client
 
 from domain.settings import Settings
 from starter.activation import Activation
-from starter.api import activation_pages, customers, devmail, health, webhooks
+from starter.api import activation_pages, customers, devmail, health, inventory, webhooks
 from starter.api.access_log import install_access_log
 from starter.api.dependencies import Services
 from starter.api.errors import install_error_handlers
@@ -43,6 +43,7 @@ def create_app(
     install_error_handlers(app)
     install_access_log(app)
     app.include_router(customers.router)
+    app.include_router(inventory.router)
     app.include_router(health.router)
     app.include_router(devmail.router)
     app.include_router(webhooks.router)
