@@ -73,6 +73,27 @@ class Settings(BaseSettings):
     ]
     payment_ttl: Duration = timedelta(hours=48)
 
+    activation_requests_per_address: str = Field(
+        default="300/minute",
+        description="Requests one client address may make to the activation pages.",
+    )
+    activation_failures_per_address: str = Field(
+        default="20/15 minutes",
+        description="Bad or stale links one client address may present before a pause.",
+    )
+    activation_failures_per_customer: str = Field(
+        default="10/15 minutes",
+        description="Bad or stale links presented for one customer before a pause.",
+    )
+    rate_limit_storage: str = Field(
+        default="async+memory://",
+        description="Where the counters live (a `limits` storage URI, e.g. async+redis://...).",
+    )
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        description="Proxies whose X-Forwarded-For names the client address.",
+    )
+
     stripe_secret_key: SecretStr | None = None
     stripe_publishable_key: str | None = None
     stripe_api_base: str | None = Field(
@@ -104,6 +125,21 @@ class Settings(BaseSettings):
     def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value().encode()) < MIN_SECRET_BYTES:
             raise ValueError(f"must be at least {MIN_SECRET_BYTES} bytes")
+        return value
+
+    @field_validator(
+        "activation_requests_per_address",
+        "activation_failures_per_address",
+        "activation_failures_per_customer",
+    )
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError:
+            raise ValueError("must be a rate like 10/15 minutes") from None
         return value
 
     @field_validator("activation_ttl", "payment_ttl")

@@ -39,7 +39,15 @@ async def serve_api(settings: Settings, host: str | None = None, port: int | Non
     # uvicorn's own access log prints query strings, and activation links carry a token in
     # theirs; the app logs each request without it instead.
     server = uvicorn.Server(
-        uvicorn.Config(app, host=host, port=port, log_level="info", access_log=False)
+        uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            log_level="info",
+            access_log=False,
+            proxy_headers=True,
+            forwarded_allow_ips=settings.forwarded_allow_ips,
+        )
     )
     try:
         await server.serve()

@@ -167,6 +167,9 @@ def api_port() -> int:
     return free_port()
 
 
+GENEROUS = "1000000/minute"
+
+
 @pytest.fixture(scope="session")
 def settings(
     database_url: str,
@@ -190,6 +193,11 @@ def settings(
         stripe_publishable_key="pk_test_localstripe",
         stripe_api_base=localstripe,
         stripe_webhook_secret=STRIPE_WEBHOOK_SECRET,
+        # The whole suite talks from one address; tests/test_activation_limits.py checks the
+        # limits themselves on an API of its own.
+        activation_requests_per_address=GENEROUS,
+        activation_failures_per_address=GENEROUS,
+        activation_failures_per_customer=GENEROUS,
     )
 
 

@@ -74,6 +74,17 @@ def _json_try_again(settings: Settings) -> Response:
     return _json(settings, {"status": "error", "message": "Please try again."}, 503)
 
 
+SLOW_DOWN = "Too many attempts. Please wait a few minutes, then try again."
+
+
+def _json_slow_down(settings: Settings) -> Response:
+    return _json(settings, {"status": "error", "message": SLOW_DOWN}, 429)
+
+
+def _slow_down(settings: Settings) -> Response:
+    return _html(settings, "slow_down.html", 429)
+
+
 def _invalid(settings: Settings, white_label_name: str | None = None) -> Response:
     return _html(settings, "link_invalid.html", 404, white_label_name=white_label_name)
 
@@ -85,11 +96,20 @@ def _try_again(settings: Settings) -> Response:
 Answer = Callable[[Settings], Response]
 
 
-def _answering_link_errors(invalid: Answer, try_again: Answer) -> type[APIRoute]:
-    """Every route of a router answers a bad link and a busy signup the same way.
+def _named_customer(request: Request) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(request.path_params.get("customer_id")))
+    except ValueError:
+        return None
+
+
+def _answering_link_errors(invalid: Answer, try_again: Answer, slow_down: Answer) -> type[APIRoute]:
+    """Every route of a router is rate-limited and answers a bad link and a busy signup the
+    same way.
 
     Routes raise `LinkInvalid` or `TryAgainLater` from anywhere (the token, Temporal, the
-    database, Stripe); none can forget to catch one and answer with a 500.
+    database, Stripe); none can forget to catch one and answer with a 500, or forget to count
+    a failed attempt.
     """
 
     class LinkErrorsAnswered(APIRoute):
@@ -97,12 +117,21 @@ def _answering_link_errors(invalid: Answer, try_again: Answer) -> type[APIRoute]
             handle = super().get_route_handler()
 
             async def answer(request: Request) -> Response:
+                app = services(request)
+                address = request.client.host if request.client else "unknown"
+                customer_id = _named_customer(request)
+                refusal = await app.attempt_limits.admit(address, customer_id)
+                if refusal is not None:
+                    refused = slow_down(app.settings)
+                    refused.headers["Retry-After"] = str(refusal.retry_after_seconds)
+                    return refused
                 try:
                     return await handle(request)
                 except LinkInvalid:
-                    return invalid(services(request).settings)
+                    await app.attempt_limits.failed(address, customer_id)
+                    return invalid(app.settings)
                 except TryAgainLater:
-                    return try_again(services(request).settings)
+                    return try_again(app.settings)
 
             return answer
 
@@ -113,12 +142,12 @@ def _answering_link_errors(invalid: Answer, try_again: Answer) -> type[APIRoute]
 router = APIRouter(
     prefix="/activate",
     tags=["activation"],
-    route_class=_answering_link_errors(_invalid, _try_again),
+    route_class=_answering_link_errors(_invalid, _try_again, _slow_down),
 )
 calls = APIRouter(
     prefix="/activate",
     tags=["activation"],
-    route_class=_answering_link_errors(_json_invalid, _json_try_again),
+    route_class=_answering_link_errors(_json_invalid, _json_try_again, _json_slow_down),
 )
 
 

@@ -12,6 +12,7 @@ from starter.api import activation_pages, customers, devmail, health, inventory,
 from starter.api.access_log import install_access_log
 from starter.api.dependencies import Services
 from starter.api.errors import install_error_handlers
+from starter.attempt_limits import AttemptLimits
 from starter.signups import PendingSignups, SignupService
 from starter.stripe_client import stripe_client
 from starter.stripe_events import StripeEvents
@@ -38,6 +39,7 @@ def create_app(
         pending=PendingSignups(temporal, sessions, settings),
         stripe_events=StripeEvents(temporal, sessions, settings),
         activation=Activation(temporal, sessions, settings, stripe),
+        attempt_limits=AttemptLimits(settings),
         mail_dir=mail_dir,
     )
     install_error_handlers(app)

@@ -10,6 +10,7 @@ from temporalio.client import Client
 
 from domain.settings import Settings
 from starter.activation import Activation
+from starter.attempt_limits import AttemptLimits
 from starter.auth import Caller, caller_for_key
 from starter.signups import PendingSignups, SignupService
 from starter.stripe_events import StripeEvents
@@ -25,6 +26,7 @@ class Services:
     pending: PendingSignups
     stripe_events: StripeEvents
     activation: Activation
+    attempt_limits: AttemptLimits
     mail_dir: Path | None = None
 
 
