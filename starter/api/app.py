@@ -19,6 +19,10 @@ from starter.stripe_events import StripeEvents
 from store.engine import SessionFactory
 
 
+MAX_BODY_BYTES = 64 * 1024
+"""A customer request is about 1 KiB; even 500 extensions with ordinary names and emails fit."""
+
+
 def create_app(
     settings: Settings,
     sessions: SessionFactory,
@@ -29,6 +33,7 @@ def create_app(
         title="White-label customer provisioning",
         version="0.1.0",
         description="Creates customers of a white-label cloud PBX on durable Temporal workflows.",
+        max_body_size=MAX_BODY_BYTES,
     )
     stripe = stripe_client(settings)
     app.state.services = Services(

@@ -1,0 +1,104 @@
+"""What the API refuses before reading it: oversized bodies; and what a fuzzer finds in it."""
+
+import asyncio
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from starter.mailsink import MailSink
+from tests.conftest import WhiteLabelFixture, customer_request
+from tests.self_serve_helpers import link_in, mails_to, start_signup
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
+LIMIT = 64 * 1024
+
+
+def extensions(count: int) -> list[dict[str, str]]:
+    return [
+        {
+            "number": f"{100 + index}",
+            "name": f"Desk {index} Reception",
+            "email": f"desk{index}@customer.example.com",
+        }
+        for index in range(count)
+    ]
+
+
+async def test_a_body_over_64_kib_is_refused_before_it_is_read(
+    api: httpx.AsyncClient, white_label: WhiteLabelFixture
+) -> None:
+    oversized = b'{"path": "wl_managed", "padding": "' + b"x" * LIMIT + b'"}'
+
+    declared = await api.post(
+        "/v1/customers",
+        content=oversized,
+        headers={**white_label.headers, "Content-Type": "application/json"},
+    )
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for start in range(0, len(oversized), 8192):
+            yield oversized[start : start + 8192]
+
+    streamed = await api.post(
+        "/v1/customers",
+        content=chunks(),
+        headers={**white_label.headers, "Content-Type": "application/json"},
+    )
+    webhook = await api.post("/webhooks/stripe", content=oversized)
+
+    assert declared.status_code == streamed.status_code == webhook.status_code == 413
+    listed = await api.get("/v1/customers", headers=white_label.headers)
+    assert listed.json()["customers"] == []
+
+
+async def test_a_large_but_ordinary_request_fits(
+    api: httpx.AsyncClient, white_label: WhiteLabelFixture
+) -> None:
+    body = customer_request(
+        numbers={"count": 1},
+        pbx_settings={"timezone": "Pacific/Auckland", "extensions": extensions(500)},
+    )
+
+    response = await api.post("/v1/customers", json=body, headers=white_label.headers)
+
+    assert len(httpx.Request("POST", "/", json=body).content) > 40 * 1024
+    assert response.status_code == 201, response.text
+    assert len(response.json()["pbx_settings"]["extensions"]) == 500
+
+
+async def test_a_fuzzer_finds_no_server_error_and_no_answer_outside_the_schema(
+    api: httpx.AsyncClient,
+    api_url: str,
+    white_label: WhiteLabelFixture,
+    mail_sink: MailSink,
+    tmp_path: Path,
+) -> None:
+    signup = await start_signup(api, white_label)
+    link = link_in((await mails_to(mail_sink, signup.email, 1))[0])
+    # A real customer and link, so the fuzzer reaches past "not found" into the workflows.
+    (tmp_path / "schemathesis.toml").write_text(
+        f'[parameters]\ncustomer_id = "{link.customer_id}"\ntoken = "{link.token}"\n'
+    )
+    process = await asyncio.create_subprocess_exec(
+        str(SCHEMATHESIS), "run", f"{api_url}/openapi.json",
+        "--checks", "not_a_server_error,response_schema_conformance",
+        "--header", f"Authorization: Bearer {white_label.admin_key}",
+        "--max-examples", "30",
+        "--seed", "20261128",
+        "--generation-database", "none",
+        "--workers", "1",
+        "--no-color",
+        "--report-dir", str(tmp_path),
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    output, _ = await asyncio.wait_for(process.communicate(), timeout=600)
+
+    report = output.decode()
+    assert process.returncode == 0, report[-8000:]
+    assert "No issues found" in report or "passed" in report, report[-3000:]
