@@ -17,7 +17,7 @@ from store.schema import Base
 from tests.conftest import WhiteLabelFixture
 from tests.self_serve_helpers import activated_signup, pay, until_status
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
+ASYNC = pytest.mark.asyncio(loop_scope="session")
 
 
 async def every_stored_value(sessions: SessionFactory) -> str:
@@ -54,6 +54,7 @@ def service_logs(caplog: pytest.LogCaptureFixture, api_url: str) -> str:
     )
 
 
+@ASYNC
 async def test_the_activation_token_is_nowhere_after_a_full_signup(
     api: httpx.AsyncClient,
     api_url: str,
@@ -92,6 +93,7 @@ async def test_the_activation_token_is_nowhere_after_a_full_signup(
     }
 
 
+@ASYNC
 async def test_api_keys_reach_no_log_and_no_answer(
     api: httpx.AsyncClient,
     api_url: str,
