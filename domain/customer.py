@@ -6,6 +6,7 @@ from uuid import UUID
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     EmailStr,
     Field,
@@ -25,11 +26,28 @@ from domain.money import Amount
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
-E164 = Annotated[str, PhoneNumberValidator(number_format="E164")]
+PHONE_INPUT_MAX = 32
+
+
+def _phone_input_bounded(value: object) -> object:
+    """Bounds the raw input: the phone parser accepts spaces and punctuation around digits."""
+    if isinstance(value, str) and len(value) > PHONE_INPUT_MAX:
+        raise ValueError(f"at most {PHONE_INPUT_MAX} characters")
+    return value
+
+
+E164 = Annotated[
+    str,
+    PhoneNumberValidator(number_format="E164"),
+    BeforeValidator(_phone_input_bounded),
+    Field(max_length=PHONE_INPUT_MAX),
+]
 PlanCode = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_.-]{1,40}$")
 ]
-LanguageTag = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
+LanguageTag = Annotated[
+    str, StringConstraints(max_length=35, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+]
 ExtensionNumber = Annotated[str, StringConstraints(pattern=r"^[0-9]{2,6}$")]
 
 
@@ -199,6 +217,10 @@ class CustomerView(BaseModel):
     created_at: datetime
     activated_at: datetime | None
     activation_expires_at: datetime | None
+    contact_erased_at: datetime | None = Field(
+        default=None,
+        description="When contact, business and addresses of this abandoned signup were erased.",
+    )
     failure: FailureView | None
     workflow: WorkflowLink
 

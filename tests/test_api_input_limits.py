@@ -4,6 +4,7 @@ import asyncio
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -102,3 +103,48 @@ async def test_a_fuzzer_finds_no_server_error_and_no_answer_outside_the_schema(
     report = output.decode()
     assert process.returncode == 0, report[-8000:]
     assert "No issues found" in report or "passed" in report, report[-3000:]
+
+
+def unbounded_fields(schema: dict[str, Any], components: dict[str, Any], path: str) -> list[str]:
+    """Every string without a length, pattern or fixed set, and every list without a size."""
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[1]
+        return unbounded_fields(components[name], components, path)
+    found: list[str] = []
+    for key in ("anyOf", "oneOf", "allOf"):
+        for option in schema.get(key, []):
+            found += unbounded_fields(option, components, path)
+    kind = schema.get("type")
+    bounded_format = schema.get("format") in {"uuid", "date-time", "date"}
+    if (
+        kind == "string"
+        and not bounded_format
+        and not ({"maxLength", "enum", "const"} & set(schema))
+    ):
+        pattern = schema.get("pattern", "")
+        if not (pattern.startswith("^") and pattern.endswith("$") and "*" not in pattern):
+            found.append(path)
+    if kind == "array":
+        if "maxItems" not in schema:
+            found.append(path)
+        found += unbounded_fields(schema.get("items", {}), components, f"{path}[]")
+    for name, child in schema.get("properties", {}).items():
+        found += unbounded_fields(child, components, f"{path}.{name}")
+    return found
+
+
+async def test_every_input_field_has_a_bound(api: httpx.AsyncClient) -> None:
+    openapi = (await api.get("/openapi.json")).json()
+    components = openapi["components"]["schemas"]
+    unbounded: list[str] = []
+    for route, operations in openapi["paths"].items():
+        for method, operation in operations.items():
+            where = f"{method.upper()} {route}"
+            for parameter in operation.get("parameters", []):
+                unbounded += unbounded_fields(
+                    parameter["schema"], components, f"{where} {parameter['name']}"
+                )
+            for content in operation.get("requestBody", {}).get("content", {}).values():
+                unbounded += unbounded_fields(content["schema"], components, f"{where} body")
+
+    assert unbounded == [], "\n".join(unbounded)
