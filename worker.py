@@ -16,6 +16,7 @@ from activities.accounts import AccountActivities
 from activities.balances import BalanceActivities
 from activities.concise_failures import ConciseFailures
 from activities.email import EmailActivities
+from activities.erasure import ErasureActivities
 from activities.heartbeats import AutoHeartbeat
 from activities.ledger import LedgerActivities
 from activities.mailer import SmtpMailer, SmtpSettings
@@ -24,12 +25,14 @@ from activities.payments import PaymentActivities
 from activities.pbx import PbxActivities
 from domain.examples import warm_up_validators
 from domain.settings import ConfigurationError, Settings, load_settings
+from starter.erasure_schedule import ensure_erasure_schedule
 from starter.logs import configure_logging
 from starter.process_exit import exit_after
 from starter.stripe_client import stripe_client
 from starter.temporal import connect
 from store.engine import SessionFactory, create_engine, create_session_factory
 from store.migrate import DatabaseNotMigrated, ensure_migrated
+from workflows.erasure import AbandonedSignupErasureWorkflow
 from workflows.late_payment import LatePaymentRefundWorkflow
 from workflows.self_serve import SelfServeSignupWorkflow
 from workflows.wl_managed import WlManagedSignupWorkflow
@@ -38,6 +41,7 @@ WORKFLOWS: Sequence[type] = (
     WlManagedSignupWorkflow,
     SelfServeSignupWorkflow,
     LatePaymentRefundWorkflow,
+    AbandonedSignupErasureWorkflow,
 )
 
 # Validation libraries the domain models load lazily: deterministic, and heavy to re-import
@@ -87,10 +91,10 @@ def build_activities(settings: Settings, sessions: SessionFactory) -> list[Any]:
         if settings.activation_secret
         else None,
     )
-    payments = PaymentActivities(
-        sessions, stripe_client(settings), localstripe=settings.stripe_api_base is not None
-    )
+    stripe = stripe_client(settings)
+    payments = PaymentActivities(sessions, stripe, localstripe=settings.stripe_api_base is not None)
     balances = BalanceActivities(sessions)
+    erasure = ErasureActivities(sessions, stripe)
     return [
         accounts.create_account,
         accounts.add_wl_administrator,
@@ -114,6 +118,7 @@ def build_activities(settings: Settings, sessions: SessionFactory) -> list[Any]:
         email.send_activation,
         email.send_welcome,
         email.send_wl_notice,
+        erasure.erase_abandoned_signups,
     ]
 
 
@@ -147,6 +152,9 @@ async def run(settings: Settings, interceptors: Sequence[Interceptor] = ()) -> N
         print(f"worker: {error}", file=sys.stderr)
         raise SystemExit(1) from None
     client = await connect(settings)
+    await ensure_erasure_schedule(
+        client, task_queue=settings.temporal_task_queue, retention=settings.erasure_retention
+    )
     worker = build_worker(
         client, settings, create_session_factory(engine), interceptors=interceptors
     )

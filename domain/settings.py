@@ -72,6 +72,10 @@ class Settings(BaseSettings):
         timedelta(hours=72),
     ]
     payment_ttl: Duration = timedelta(hours=48)
+    erasure_retention: Duration = Field(
+        default=timedelta(days=30),
+        description="How long an expired or cancelled self-serve signup keeps its contact data.",
+    )
 
     activation_requests_per_address: str = Field(
         default="300/minute",
@@ -142,7 +146,7 @@ class Settings(BaseSettings):
             raise ValueError("must be a rate like 10/15 minutes") from None
         return value
 
-    @field_validator("activation_ttl", "payment_ttl")
+    @field_validator("activation_ttl", "payment_ttl", "erasure_retention")
     @classmethod
     def _positive(cls, value: timedelta) -> timedelta:
         if value <= timedelta(0):

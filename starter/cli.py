@@ -282,6 +282,23 @@ async def customers_show(args: argparse.Namespace, settings: Settings) -> None:
     await _with_sessions(settings, act)
 
 
+async def customers_erase_abandoned(args: argparse.Namespace, settings: Settings) -> None:
+    from starter.erasure_schedule import erase_abandoned_now
+    from starter.temporal import connect
+
+    result = await erase_abandoned_now(
+        await connect(settings),
+        task_queue=settings.temporal_task_queue,
+        retention=settings.erasure_retention,
+    )
+    output(
+        args,
+        {"erased": result.erased, "cutoff": result.cutoff.isoformat()},
+        f"contact data erased from {result.erased} abandoned signup(s) "
+        f"closed before {result.cutoff:%Y-%m-%d %H:%M} UTC",
+    )
+
+
 async def temporal_setup(args: argparse.Namespace, settings: Settings) -> None:
     from starter.temporal import connect, register_search_attributes
 
@@ -375,6 +392,12 @@ def build_parser() -> OneLineParser:
     create_customer.add_argument("--idempotency-key")
     show = command(customers, "show", customers_show, "show a customer")
     show.add_argument("id", type=uuid.UUID)
+    command(
+        customers,
+        "erase-abandoned",
+        customers_erase_abandoned,
+        "erase the contact data of signups expired or cancelled before ERASURE_RETENTION, now",
+    )
 
     temporal = commands.add_parser("temporal", help="Temporal").add_subparsers(
         dest="temporal", required=True

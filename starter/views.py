@@ -138,6 +138,7 @@ async def customer_views(
                 activation_expires_at=customer.activation_expires_at
                 if path is SignupPath.SELF_SERVE
                 else None,
+                contact_erased_at=customer.contact_erased_at,
                 failure=FailureView(
                     type=customer.failure_type, message=customer.failure_message or ""
                 )

@@ -101,6 +101,8 @@ class Customer(Base):
     failure_message: Mapped[str | None] = mapped_column(Text)
     activation_expires_at: Mapped[datetime | None]
     stripe_customer_id: Mapped[str | None] = mapped_column(String(100))
+    # When contact, business and addresses were erased (an abandoned self-serve signup).
+    contact_erased_at: Mapped[datetime | None]
 
 
 class IdempotencyKey(Base):

@@ -18,7 +18,6 @@ from starter.stripe_client import stripe_client
 from starter.stripe_events import StripeEvents
 from store.engine import SessionFactory
 
-
 MAX_BODY_BYTES = 64 * 1024
 """A customer request is about 1 KiB; even 500 extensions with ordinary names and emails fit."""
 

@@ -1,0 +1,63 @@
+"""Erasing the contact data of abandoned self-serve signups once their retention has passed.
+
+A Temporal Schedule starts this once a day (see `starter.erasure_schedule`); operators can
+run it at once with `python -m starter customers erase-abandoned`. Which customers it erased
+is recorded in the store, never here: the history holds only the cutoff and counts.
+"""
+
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+from workflows.policies import HEARTBEAT
+
+with workflow.unsafe.imports_passed_through():
+    from activities.erasure import ErasureActivities
+    from domain.erasure import EraseBatchInput, ErasureInput, ErasureResult
+
+# A batch may call Stripe once per customer, so it gets minutes rather than seconds; it
+# retries until the database and Stripe answer, like the signup steps do.
+ERASURE_STEP: dict[str, Any] = {
+    "start_to_close_timeout": timedelta(minutes=10),
+    "heartbeat_timeout": HEARTBEAT,
+    "retry_policy": RetryPolicy(
+        initial_interval=timedelta(seconds=1),
+        backoff_coefficient=2.0,
+        maximum_interval=timedelta(minutes=1),
+    ),
+}
+
+
+def erasure_workflow_id(task_queue: str) -> str:
+    """The schedule's id, and the stem of the ids of the runs it starts."""
+    return f"erase-abandoned-signups-{task_queue}"
+
+
+@workflow.defn
+class AbandonedSignupErasureWorkflow:
+    @workflow.run
+    async def run(self, data: ErasureInput) -> ErasureResult:
+        # One cutoff for the whole run: a signup closing while it runs waits for tomorrow.
+        cutoff = data.cutoff or workflow.now() - data.retention
+        erased = data.erased_before
+        while True:
+            workflow.set_current_details(
+                f"**Erasing** signups closed before {cutoff:%Y-%m-%d %H:%M} UTC, {erased} so far"
+            )
+            batch = await workflow.execute_activity_method(
+                ErasureActivities.erase_abandoned_signups,
+                EraseBatchInput(cutoff=cutoff, limit=data.batch_size),
+                summary=f"erase up to {data.batch_size} abandoned signups",
+                **ERASURE_STEP,
+            )
+            erased += batch.erased
+            if not batch.more:
+                break
+            if workflow.info().is_continue_as_new_suggested():
+                workflow.continue_as_new(
+                    data.model_copy(update={"cutoff": cutoff, "erased_before": erased})
+                )
+        workflow.set_current_details(f"**Done:** {erased} erased")
+        return ErasureResult(erased=erased, cutoff=cutoff)
