@@ -4,6 +4,7 @@ A bad value stops the process with one line naming the variable (see `load_setti
 and secrets are `SecretStr` so they never show in a repr or a log line.
 """
 
+import base64
 import re
 import sys
 from datetime import timedelta
@@ -28,6 +29,21 @@ def _parse_duration(value: Any) -> Any:
 
 Duration = Annotated[timedelta, BeforeValidator(_parse_duration)]
 MIN_SECRET_BYTES = 32
+
+
+AES_KEY_BYTES = 32
+
+
+def _aes_key(value: SecretStr) -> bytes:
+    """Standard or URL-safe base64 of exactly 32 bytes; the message never shows the value."""
+    text = value.get_secret_value().strip().replace("-", "+").replace("_", "/")
+    try:
+        key = base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
+    except ValueError:
+        raise ValueError(f"must be base64 of {AES_KEY_BYTES} random bytes") from None
+    if len(key) != AES_KEY_BYTES:
+        raise ValueError(f"must be base64 of {AES_KEY_BYTES} random bytes")
+    return key
 
 
 class ConfigurationError(RuntimeError):
@@ -98,6 +114,19 @@ class Settings(BaseSettings):
         description="Proxies whose X-Forwarded-For names the client address.",
     )
 
+    temporal_encryption_key: SecretStr | None = Field(
+        default=None,
+        description="32 random bytes, base64: seals every payload the service gives Temporal.",
+    )
+    temporal_encryption_previous_keys: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list,
+        description="Keys retired by a rotation, still used to read older histories.",
+    )
+    operator_api_key: SecretStr | None = Field(
+        default=None,
+        description="Bearer key of the codec endpoints the Temporal UI calls.",
+    )
+
     stripe_secret_key: SecretStr | None = None
     stripe_publishable_key: str | None = None
     stripe_api_base: str | None = Field(
@@ -123,6 +152,42 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [part for part in (item.strip() for item in value.split(",")) if part]
         return value
+
+    @field_validator("temporal_encryption_previous_keys", mode="before")
+    @classmethod
+    def _comma_separated_keys(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part for part in (item.strip() for item in value.split(",")) if part]
+        return value
+
+    @field_validator("temporal_encryption_key")
+    @classmethod
+    def _an_aes_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            _aes_key(value)
+        return value
+
+    @field_validator("temporal_encryption_previous_keys")
+    @classmethod
+    def _aes_keys(cls, values: list[SecretStr]) -> list[SecretStr]:
+        for value in values:
+            _aes_key(value)
+        return values
+
+    @field_validator("operator_api_key")
+    @classmethod
+    def _operator_key_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value().encode()) < MIN_SECRET_BYTES:
+            raise ValueError(f"must be at least {MIN_SECRET_BYTES} bytes")
+        return value
+
+    def temporal_encryption_key_bytes(self) -> bytes:
+        if self.temporal_encryption_key is None:
+            raise ConfigurationError("TEMPORAL_ENCRYPTION_KEY: not set")
+        return _aes_key(self.temporal_encryption_key)
+
+    def temporal_encryption_previous_key_bytes(self) -> list[bytes]:
+        return [_aes_key(key) for key in self.temporal_encryption_previous_keys]
 
     @field_validator("activation_secret")
     @classmethod

@@ -1,17 +1,17 @@
 """Connecting to Temporal with the project's data converter."""
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.settings import Settings
+from starter.payload_codec import data_converter_for
 
 
 async def connect(settings: Settings) -> Client:
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter_for(settings),
     )
 
 

@@ -10,6 +10,7 @@ from domain.settings import Settings
 from starter.activation import Activation
 from starter.api import activation_pages, customers, devmail, health, inventory, webhooks
 from starter.api.access_log import install_access_log
+from starter.api.codec import codec_app
 from starter.api.dependencies import Services
 from starter.api.errors import install_error_handlers
 from starter.attempt_limits import AttemptLimits
@@ -55,5 +56,6 @@ def create_app(
     app.include_router(webhooks.router)
     app.include_router(activation_pages.router)
     app.include_router(activation_pages.calls)
+    app.mount("/codec", codec_app(settings))
     app.mount("/static", StaticFiles(packages=[("starter", "static")]), name="static")
     return app
