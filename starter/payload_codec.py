@@ -35,8 +35,12 @@ class UndecryptablePayload(ValueError):
 
 
 def key_id(key: bytes) -> str:
-    """Derived from the key itself, so rotating needs no second setting to keep in step."""
-    return hashlib.sha256(b"temporal-payload-key:" + key).hexdigest()[:16]
+    """Derived from the key itself, so rotating needs no second setting to keep in step.
+
+    It is SHA-256 of the raw key, cut short, so an operator holding a key can tell whether it is
+    the one a payload names: `echo "$KEY" | base64 -d | sha256sum | cut -c1-16`.
+    """
+    return hashlib.sha256(key).hexdigest()[:16]
 
 
 class AesGcmCodec(PayloadCodec):

@@ -15,17 +15,22 @@ import httpx
 import pytest
 import pytest_asyncio
 from google.protobuf.json_format import MessageToDict
+from pydantic import SecretStr, ValidationError
 from temporalio.api.common.v1 import Payload, Payloads
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowHistory
 
 from domain.customer import CreateCustomerRequest
-from domain.settings import Settings
-from domain.signup import workflow_id_for
+from domain.enums import CustomerStatus
+from domain.settings import Settings, describe_validation_error
+from domain.signup import SignupResult, workflow_id_for
 from starter.api.app import create_app
+from starter.api.codec import ui_origin
+from starter.mailsink import MailSink
 from starter.payload_codec import AesGcmCodec, UndecryptablePayload, data_converter_for, key_id
 from starter.signups import SignupService
 from store.engine import SessionFactory
 from tests.conftest import WhiteLabelFixture, customer_request, free_port, make_white_label, serving
+from tests.self_serve_helpers import activate_from_email, until_status
 from worker import build_worker
 
 ASYNC = pytest.mark.asyncio(loop_scope="session")
@@ -102,12 +107,8 @@ def sealed_settings(settings: Settings) -> Settings:
     return settings.model_copy(
         update={
             "temporal_task_queue": f"sealed-{uuid.uuid4()}",
-            "temporal_encryption_key": Settings(
-                temporal_encryption_key=encoded(new_key())  # type: ignore[arg-type]
-            ).temporal_encryption_key,
-            "operator_api_key": Settings(
-                operator_api_key=OPERATOR_KEY  # type: ignore[arg-type]
-            ).operator_api_key,
+            "temporal_encryption_key": SecretStr(encoded(new_key())),
+            "operator_api_key": SecretStr(OPERATOR_KEY),
             "temporal_ui_url": UI_ORIGIN,
         }
     )
@@ -154,34 +155,25 @@ def unique_request(path: str) -> CreateCustomerRequest:
     return CreateCustomerRequest.model_validate(body)
 
 
-@ASYNC
-@pytest.mark.parametrize("path", ["wl_managed", "self_serve"])
-async def test_the_raw_history_of_a_sealed_signup_holds_no_personal_data(
-    client: Client,
-    sealed_client: Client,
-    sealed_settings: Settings,
-    sealed_worker: None,
-    sessions: SessionFactory,
-    white_label: WhiteLabelFixture,
-    path: str,
-) -> None:
-    request = unique_request(path)
-    service = SignupService(sealed_client, sessions, sealed_settings)
+async def raw_history(client: Client, customer_id: uuid.UUID) -> tuple[WorkflowHistory, bytes]:
+    """The history as anyone with access to Temporal reads it: without the codec, and as bytes,
+    since its JSON form shows payload data base64-encoded (which would hide plain text too)."""
+    history = await client.get_workflow_handle(workflow_id_for(customer_id)).fetch_history()
+    return history, b"".join(event.SerializeToString() for event in history.events)
 
-    outcome = await service.create(white_label.caller, request)
-    handle = client.get_workflow_handle(workflow_id_for(outcome.customer_id))
-    if path == "wl_managed":
-        assert outcome.failure is None
-        await sealed_client.get_workflow_handle(handle.id).result()
-    history = await handle.fetch_history()
-    raw = b"".join(event.SerializeToString() for event in history.events)
-    description = await handle.describe()
+
+async def assert_no_personal_data(
+    client: Client, sealed_client: Client, customer_id: uuid.UUID, request: CreateCustomerRequest
+) -> tuple[WorkflowHistory, bytes]:
+    history, raw = await raw_history(client, customer_id)
+    description = await client.get_workflow_handle(workflow_id_for(customer_id)).describe()
 
     assert [text for text in personal_data(request) if text.encode() in raw] == []
     assert b"binary/encrypted" in raw
     assert not {str(pair.value) for pair in description.typed_search_attributes} & set(
         personal_data(request)
     )
+    # The same search finds every item once the input is opened: the test can fail.
     inputs = history.events[0].workflow_execution_started_event_attributes.input.payloads
     codec = sealed_client.data_converter.payload_codec
     assert codec is not None
@@ -189,6 +181,58 @@ async def test_the_raw_history_of_a_sealed_signup_holds_no_personal_data(
     assert [text for text in personal_data(request) if text.encode() in opened] == personal_data(
         request
     )
+    return history, raw
+
+
+@ASYNC
+async def test_the_raw_history_of_a_wl_managed_signup_holds_no_personal_data(
+    client: Client,
+    sealed_client: Client,
+    sealed_settings: Settings,
+    sealed_worker: None,
+    sessions: SessionFactory,
+    white_label: WhiteLabelFixture,
+) -> None:
+    request = unique_request("wl_managed")
+
+    outcome = await SignupService(sealed_client, sessions, sealed_settings).create(
+        white_label.caller, request
+    )
+    result = await sealed_client.get_workflow_handle(
+        workflow_id_for(outcome.customer_id), result_type=SignupResult
+    ).result()
+
+    assert outcome.failure is None
+    assert result.status is CustomerStatus.ACTIVE
+    await assert_no_personal_data(client, sealed_client, outcome.customer_id, request)
+
+
+@ASYNC
+async def test_the_raw_history_of_a_self_serve_signup_awaiting_payment_holds_no_personal_data(
+    client: Client,
+    sealed_client: Client,
+    sealed_settings: Settings,
+    sealed_worker: None,
+    sessions: SessionFactory,
+    white_label: WhiteLabelFixture,
+    codec_server: httpx.AsyncClient,
+    mail_sink: MailSink,
+) -> None:
+    request = unique_request("self_serve")
+
+    outcome = await SignupService(sealed_client, sessions, sealed_settings).create(
+        white_label.caller, request
+    )
+    link = await activate_from_email(codec_server, mail_sink, request.contact.email)
+    await until_status(codec_server, white_label, str(outcome.customer_id), "awaiting_payment")
+    history, raw = await assert_no_personal_data(
+        client, sealed_client, outcome.customer_id, request
+    )
+    events = {event.WhichOneof("attributes") for event in history.events}
+
+    assert "workflow_execution_update_accepted_event_attributes" in events  # activate
+    assert "activity_task_completed_event_attributes" in events  # the activation email, sent
+    assert link.token.encode() not in raw
 
 
 @ASYNC
@@ -218,14 +262,6 @@ async def codec_server(
     sealed_settings: Settings, sessions: SessionFactory, sealed_client: Client
 ) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(sealed_settings, sessions, sealed_client)
-
-    @app.middleware("http")
-    async def _dbg(request, call_next):  # type: ignore[no-untyped-def]
-        print("REQ", request.method, request.url, dict(request.headers), flush=True)
-        response = await call_next(request)
-        print("RESP", response.status_code, flush=True)
-        return response
-
     async with serving(app, free_port()) as url, httpx.AsyncClient(base_url=url) as http:
         yield http
 
@@ -264,6 +300,7 @@ async def test_an_operator_opens_sealed_payloads_through_the_codec_server(
     assert len(large.json()["payloads"]) == 200
     assert "aroha" not in encoded_again.text
     assert anonymous.status_code == wrong.status_code == 401
+    assert anonymous.headers["WWW-Authenticate"] == "Bearer"
     assert anonymous.json() == wrong.json()
     assert "aroha" not in anonymous.text
 
@@ -290,6 +327,39 @@ async def test_browsers_may_call_the_codec_server_only_from_the_temporal_ui(
 
 
 @ASYNC
+async def test_the_codec_server_refuses_bodies_over_4_mib_and_unknown_keys_by_name(
+    codec_server: httpx.AsyncClient,
+) -> None:
+    operator = {"Authorization": f"Bearer {OPERATOR_KEY}", "Content-Type": "application/json"}
+    stranger = new_key()
+    foreign = await AesGcmCodec(stranger).encode([plain_payload("x")])
+
+    too_large = await codec_server.post(
+        "/codec/decode", content=b" " * (4 * 1024 * 1024 + 1), headers=operator
+    )
+    unknown = await codec_server.post("/codec/decode", json=as_json(foreign), headers=operator)
+    garbage = await codec_server.post("/codec/decode", content=b"[1, 2]", headers=operator)
+
+    assert too_large.status_code == 413
+    assert unknown.status_code == 400
+    assert key_id(stranger) in unknown.json()["error"]["message"]
+    assert "TEMPORAL_ENCRYPTION_PREVIOUS_KEYS" in unknown.json()["error"]["message"]
+    assert garbage.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("ui_url", "origin"),
+    [
+        ("http://localhost:8233", "http://localhost:8233"),
+        ("https://Temporal.Example.com:443/namespaces/default", "https://temporal.example.com"),
+        ("https://ops:secret@temporal.example.com:8443/", "https://temporal.example.com:8443"),
+    ],
+)
+def test_the_ui_origin_is_written_as_a_browser_sends_it(ui_url: str, origin: str) -> None:
+    assert ui_origin(Settings(temporal_ui_url=ui_url)) == origin
+
+
+@ASYNC
 async def test_without_encryption_the_codec_server_does_not_exist(
     api: httpx.AsyncClient,
 ) -> None:
@@ -301,17 +371,20 @@ async def test_without_encryption_the_codec_server_does_not_exist(
 
 
 def test_keys_are_base64_of_32_bytes_and_never_shown() -> None:
-    key = encoded(new_key())
-    with pytest.raises(ValueError, match="base64 of 32 random bytes") as refused:
-        Settings(temporal_encryption_key=encoded(os.urandom(16)))  # type: ignore[arg-type]
+    key, short = encoded(new_key()), encoded(os.urandom(16))
+    with pytest.raises(ValidationError, match="base64 of 32 random bytes") as refused:
+        Settings(temporal_encryption_key=short)
     settings = Settings(
-        temporal_encryption_key=key,  # type: ignore[arg-type]
-        temporal_encryption_previous_keys=f"{encoded(new_key())}, {encoded(new_key())}",  # type: ignore[arg-type]
+        temporal_encryption_key=key,
+        temporal_encryption_previous_keys=f"{encoded(new_key())}, {encoded(new_key())}",
     )
 
     assert len(settings.temporal_encryption_previous_key_bytes()) == 2
     assert key not in repr(settings)
-    assert "base64" in str(refused.value)
+    assert describe_validation_error(refused.value) == (
+        "configuration error: TEMPORAL_ENCRYPTION_KEY: "
+        "Value error, must be base64 of 32 random bytes"
+    )
     assert dataclasses.is_dataclass(data_converter_for(settings))
 
 

@@ -8,10 +8,9 @@ exist (404), so nothing can be opened by accident.
 
 import hmac
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import FastAPI, Header, Request, Response
+from fastapi import FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from google.protobuf.json_format import MessageToDict, ParseDict, ParseError
@@ -25,9 +24,18 @@ MAX_BODY_BYTES = 4 * 1024 * 1024
 """A history page of payloads; far more than any one of this service's payloads needs."""
 
 
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
 def ui_origin(settings: Settings) -> str:
+    """As a browser writes it in `Origin` (no path, no credentials, no default port), since
+    CORS compares the two as strings."""
     parts = urlsplit(settings.temporal_ui_url)
-    return f"{parts.scheme}://{parts.netloc}"
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    port = "" if parts.port in (None, DEFAULT_PORTS.get(parts.scheme)) else f":{parts.port}"
+    return f"{parts.scheme}://{host}{port}"
 
 
 Transform = Callable[[Sequence[Payload]], Awaitable[list[Payload]]]
@@ -45,30 +53,30 @@ def codec_app(settings: Settings) -> FastAPI:
     codec = codec_for(settings)
     operator_key = settings.operator_api_key
 
-    async def transformed(request: Request, authorization: str | None, direction: str) -> Response:
+    async def transformed(request: Request, direction: str) -> Response:
         if codec is None or operator_key is None:
             return error_response(404, "NotFound", "payload encryption is not configured")
-        expected = f"Bearer {operator_key.get_secret_value()}".encode()
-        if not hmac.compare_digest((authorization or "").encode(), expected):
-            return error_response(401, "Unauthorized", "a valid operator key is required")
+        presented = request.headers.get("Authorization", "").encode()
+        if not hmac.compare_digest(presented, f"Bearer {operator_key.get_secret_value()}".encode()):
+            refused = error_response(401, "Unauthorized", "a valid operator key is required")
+            refused.headers["WWW-Authenticate"] = "Bearer"
+            return refused
         try:
             payloads = ParseDict(await request.json(), Payloads()).payloads
             apply: Transform = codec.encode if direction == "encode" else codec.decode
             answered = await apply(payloads)
+        except UndecryptablePayload as error:  # before ValueError, of which it is one
+            return error_response(400, "BadPayloads", str(error))
         except (ValueError, ParseError):
             return error_response(400, "BadPayloads", "not payloads this codec can open")
-        except UndecryptablePayload as error:
-            return error_response(400, "BadPayloads", str(error))
         return JSONResponse(MessageToDict(Payloads(payloads=answered)))
 
-    Authorization = Annotated[str | None, Header(max_length=500)]
-
     @app.post("/encode")
-    async def encode(request: Request, authorization: Authorization = None) -> Response:
-        return await transformed(request, authorization, "encode")
+    async def encode(request: Request) -> Response:
+        return await transformed(request, "encode")
 
     @app.post("/decode")
-    async def decode(request: Request, authorization: Authorization = None) -> Response:
-        return await transformed(request, authorization, "decode")
+    async def decode(request: Request) -> Response:
+        return await transformed(request, "decode")
 
     return app
