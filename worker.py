@@ -29,7 +29,7 @@ from starter.erasure_schedule import ensure_erasure_schedule
 from starter.logs import configure_logging
 from starter.process_exit import exit_after
 from starter.stripe_client import stripe_client
-from starter.temporal import connect
+from starter.temporal import connect, metrics_runtime
 from store.engine import SessionFactory, create_engine, create_session_factory
 from store.migrate import DatabaseNotMigrated, ensure_migrated
 from workflows.erasure import AbandonedSignupErasureWorkflow
@@ -151,7 +151,7 @@ async def run(settings: Settings, interceptors: Sequence[Interceptor] = ()) -> N
     except (DatabaseNotMigrated, ConfigurationError) as error:
         print(f"worker: {error}", file=sys.stderr)
         raise SystemExit(1) from None
-    client = await connect(settings)
+    client = await connect(settings, runtime=metrics_runtime(settings))
     await ensure_erasure_schedule(
         client, task_queue=settings.temporal_task_queue, retention=settings.erasure_retention
     )

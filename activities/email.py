@@ -133,7 +133,13 @@ class EmailActivities:
             message_id=f"<{dedupe_key.replace(':', '.')}@{domain}>",
             context={"white_label_name": signup.white_label.name, **context},
         )
-        await self._mailer.send(message)
+        sent = activity.metric_meter().with_additional_attributes({"kind": kind})
+        try:
+            await self._mailer.send(message)
+        except Exception:
+            sent.create_counter("emails_failed", "Failed email delivery attempts").add(1)
+            raise
+        sent.create_counter("emails_sent", "Emails handed to the SMTP relay").add(1)
         async with self._sessions.begin() as session:
             await audit.record_once(
                 session,

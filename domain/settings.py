@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     temporal_task_queue: str = "customer-signups"
     temporal_ui_url: str = "http://localhost:8233"
 
+    worker_metrics_address: str | None = Field(
+        default=None,
+        description="host:port where the worker serves Prometheus metrics (SDK and signups).",
+    )
+
     smtp_host: str = "localhost"
     smtp_port: Port = 1025
     smtp_username: str | None = None

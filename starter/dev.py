@@ -52,6 +52,7 @@ def _dev_defaults() -> None:
         "STRIPE_API_BASE": LOCALSTRIPE_URL,
         "STRIPE_SECRET_KEY": LOCALSTRIPE_SECRET_KEY,
         "STRIPE_PUBLISHABLE_KEY": LOCALSTRIPE_PUBLISHABLE_KEY,
+        "WORKER_METRICS_ADDRESS": "127.0.0.1:9464",
         **_dev_secrets(),
     }
     for name, value in defaults.items():
@@ -211,6 +212,7 @@ Local stack is up. Ctrl-C stops everything.
   API docs         {api}/docs
   Temporal Web UI  {settings.temporal_ui_url}
   Mailbox          {api}/dev/mail
+  Metrics          {api}/metrics (API), http://{settings.worker_metrics_address}/metrics (worker)
   Stripe (fake)    {settings.stripe_api_base}
   Demo WL          {demo["white_label_name"]} ({demo["white_label_id"]})
   Demo admin key   {demo["api_key"]}
@@ -273,6 +275,12 @@ async def run_dev_stack(json_output: bool = False) -> None:
 
     _dev_defaults()
     settings = Settings()
+    if settings.worker_metrics_address:
+        host, port = _port_of(settings.worker_metrics_address, 9464)
+        try:
+            ensure_free(host, port, "WORKER_METRICS_ADDRESS")
+        except PortInUse as error:
+            raise SystemExit(f"dev: {error}") from None
     environment = _stack_environment(settings)
     processes: list[Process] = []
     sink = start_sink("127.0.0.1", settings.smtp_port, MailSink(folder=settings.dev_mail_dir))

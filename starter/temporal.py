@@ -1,17 +1,31 @@
 """Connecting to Temporal with the project's data converter."""
 
 from temporalio.client import Client
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.settings import Settings
 from starter.payload_codec import data_converter_for
 
 
-async def connect(settings: Settings) -> Client:
+async def connect(settings: Settings, runtime: Runtime | None = None) -> Client:
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
         data_converter=data_converter_for(settings),
+        runtime=runtime,
+    )
+
+
+def metrics_runtime(settings: Settings) -> Runtime | None:
+    """A runtime serving the SDK's metrics, and what workflows and activities record, to
+    Prometheus; None leaves the default runtime (no endpoint)."""
+    if settings.worker_metrics_address is None:
+        return None
+    return Runtime(
+        telemetry=TelemetryConfig(
+            metrics=PrometheusConfig(bind_address=settings.worker_metrics_address)
+        )
     )
 
 

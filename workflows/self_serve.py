@@ -17,13 +17,14 @@ from temporalio.exceptions import ActivityError, ApplicationError
 from workflows import search_attributes
 from workflows.failures import business_refusal
 from workflows.policies import DATABASE_STEP, EMAIL_STEP, STRIPE_STEP
+from workflows.signup_metrics import record_status
 
 with workflow.unsafe.imports_passed_through():
     from activities.accounts import AccountActivities
     from activities.balances import BalanceActivities
     from activities.email import EmailActivities
     from activities.payments import PaymentActivities
-    from domain.enums import CustomerStatus
+    from domain.enums import CustomerStatus, SignupPath
     from domain.errors import BusinessError
     from domain.self_serve import (
         ActivateRequest,
@@ -67,6 +68,7 @@ class SelfServeSignupWorkflow:
         # run() starts. Deadlines count from when the signup was started, not from when a
         # worker first picked it up.
         self._customer = CustomerRef(customer_id=data.customer_id)
+        self._white_label_id = data.white_label_id
         self._created_at = workflow.info().workflow_start_time
         self._activation_deadline = self._created_at + data.activation_ttl
         self._payment_ttl = data.payment_ttl
@@ -443,6 +445,7 @@ class SelfServeSignupWorkflow:
     def _set_status(self, status: CustomerStatus) -> None:
         self._status = status
         workflow.upsert_search_attributes([search_attributes.SIGNUP_STATUS.value_set(status.value)])
+        record_status(SignupPath.SELF_SERVE, self._white_label_id, status, self._created_at)
 
     def _refresh_details(self) -> None:
         if self._status is CustomerStatus.AWAITING_ACTIVATION:

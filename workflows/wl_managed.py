@@ -1,5 +1,6 @@
 """WL-managed signup: the white label administrator provisions the account at once."""
 
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, NoReturn, TypeVar
 
@@ -9,6 +10,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 from workflows import search_attributes
 from workflows.failures import Refusal, business_refusal
 from workflows.policies import DATABASE_STEP, EMAIL_STEP
+from workflows.signup_metrics import record_status
 
 with workflow.unsafe.imports_passed_through():
     from activities.accounts import AccountActivities
@@ -42,6 +44,7 @@ STEPS = 7
 class WlManagedSignupWorkflow:
     def __init__(self) -> None:
         self._progress: SignupProgress | None = None
+        self._white_label_id = uuid.UUID(int=0)
 
     @workflow.query
     def status(self) -> SignupProgress | None:
@@ -56,10 +59,17 @@ class WlManagedSignupWorkflow:
         assert self._progress is not None
         self._progress = self._progress.model_copy(update={"status": status})
         workflow.upsert_search_attributes([search_attributes.SIGNUP_STATUS.value_set(status.value)])
+        record_status(
+            SignupPath.WL_MANAGED,
+            self._white_label_id,
+            status,
+            workflow.info().workflow_start_time,
+        )
 
     @workflow.run
     async def run(self, data: WlManagedSignupInput) -> SignupResult:
         customer = CustomerRef(customer_id=data.customer_id)
+        self._white_label_id = data.white_label_id
         self._progress = SignupProgress(
             customer_id=data.customer_id,
             path=SignupPath.WL_MANAGED,

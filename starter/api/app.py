@@ -8,11 +8,12 @@ from temporalio.client import Client
 
 from domain.settings import Settings
 from starter.activation import Activation
-from starter.api import activation_pages, customers, devmail, health, inventory, webhooks
+from starter.api import activation_pages, customers, devmail, health, inventory, metrics, webhooks
 from starter.api.access_log import install_access_log
 from starter.api.codec import codec_app
 from starter.api.dependencies import Services
 from starter.api.errors import install_error_handlers
+from starter.api.metrics import ApiMetrics
 from starter.attempt_limits import AttemptLimits
 from starter.signups import PendingSignups, SignupService
 from starter.stripe_client import stripe_client
@@ -45,13 +46,15 @@ def create_app(
         stripe_events=StripeEvents(temporal, sessions, settings),
         activation=Activation(temporal, sessions, settings, stripe),
         attempt_limits=AttemptLimits(settings),
+        metrics=ApiMetrics(),
         mail_dir=mail_dir,
     )
     install_error_handlers(app)
-    install_access_log(app)
+    install_access_log(app, app.state.services.metrics)
     app.include_router(customers.router)
     app.include_router(inventory.router)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(devmail.router)
     app.include_router(webhooks.router)
     app.include_router(activation_pages.router)

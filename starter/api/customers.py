@@ -58,6 +58,7 @@ async def create_customer(
         outcome = await app.signups.create(caller, body, idempotency_key)
     except SignupRejected as rejected:
         return _rejection(rejected)
+    app.metrics.signups_requested.labels(body.path.value).inc()
     if outcome.failure is not None:
         return error_response(422, outcome.failure.type, outcome.failure.message)
     async with app.sessions() as session:

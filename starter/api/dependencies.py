@@ -10,6 +10,7 @@ from temporalio.client import Client
 
 from domain.settings import Settings
 from starter.activation import Activation
+from starter.api.metrics import ApiMetrics
 from starter.attempt_limits import AttemptLimits
 from starter.auth import Caller, caller_for_key
 from starter.signups import PendingSignups, SignupService
@@ -27,6 +28,7 @@ class Services:
     stripe_events: StripeEvents
     activation: Activation
     attempt_limits: AttemptLimits
+    metrics: ApiMetrics
     mail_dir: Path | None = None
 
 
