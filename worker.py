@@ -171,8 +171,9 @@ async def run(settings: Settings, interceptors: Sequence[Interceptor] = ()) -> N
 
 
 def main() -> None:
-    configure_logging()
-    asyncio.run(run(load_settings()))
+    settings = load_settings()
+    configure_logging(settings.log_format)
+    asyncio.run(run(settings))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import re
 import sys
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     temporal_task_queue: str = "customer-signups"
     temporal_ui_url: str = "http://localhost:8233"
 
+    log_format: Literal["json", "text"] = Field(
+        default="json", description="json: one object per line; text: for a terminal."
+    )
     worker_metrics_address: str | None = Field(
         default=None,
         description="host:port where the worker serves Prometheus metrics (SDK and signups).",

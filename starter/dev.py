@@ -53,6 +53,7 @@ def _dev_defaults() -> None:
         "STRIPE_SECRET_KEY": LOCALSTRIPE_SECRET_KEY,
         "STRIPE_PUBLISHABLE_KEY": LOCALSTRIPE_PUBLISHABLE_KEY,
         "WORKER_METRICS_ADDRESS": "127.0.0.1:9464",
+        "LOG_FORMAT": "text",
         **_dev_secrets(),
     }
     for name, value in defaults.items():

@@ -35,7 +35,7 @@ async def serve_api(settings: Settings, host: str | None = None, port: int | Non
         client,
         mail_dir=settings.dev_mail_dir if settings.dev_mode else None,
     )
-    configure_logging()
+    configure_logging(settings.log_format)
     # uvicorn's own access log prints query strings, and activation links carry a token in
     # theirs; the app logs each request without it instead.
     server = uvicorn.Server(

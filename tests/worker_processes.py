@@ -45,9 +45,14 @@ def worker_environment(settings: Settings) -> dict[str, str]:
 
 
 async def start_worker(
-    settings: Settings, *, trip_after: str | None = None, tripped: Path | None = None
+    settings: Settings,
+    *,
+    trip_after: str | None = None,
+    tripped: Path | None = None,
+    log_file: Path | None = None,
 ) -> asyncio.subprocess.Process:
-    """`python worker.py`; with `trip_after`, the tripwire worker that freezes after that step."""
+    """`python worker.py`; with `trip_after`, the tripwire worker that freezes after that step;
+    with `log_file`, what it logs is kept there."""
     environment = worker_environment(settings)
     command = ["worker.py"]
     if trip_after is not None:
@@ -60,7 +65,7 @@ async def start_worker(
         cwd=ROOT,
         env=environment,
         stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
+        stderr=log_file.open("wb") if log_file else asyncio.subprocess.DEVNULL,
     )
 
 
