@@ -1,13 +1,26 @@
-# One image for the worker and the API (first sketch; see docker-compose.yml).
+# One image for the worker (default command) and the API (`python -m starter api`).
 FROM python:3.11-slim
+
+ENV PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /app
 RUN useradd --create-home --uid 10001 app
-COPY pyproject.toml README.md worker.py ./
+
+# Dependencies first, so a code change does not reinstall them.
+COPY pyproject.toml README.md ./
+RUN mkdir -p domain store activities workflows starter \
+    && touch worker.py domain/__init__.py store/__init__.py activities/__init__.py \
+       workflows/__init__.py starter/__init__.py \
+    && pip install --no-cache-dir . \
+    && pip uninstall --yes wl-provisioning
+
+COPY worker.py ./
 COPY domain domain
 COPY store store
 COPY activities activities
 COPY workflows workflows
 COPY starter starter
-RUN pip install --no-cache-dir .
+RUN pip install --no-cache-dir --no-deps . && rm -rf /root/.cache
+
 USER app
+EXPOSE 8000 9464
 CMD ["python", "worker.py"]

@@ -11,7 +11,14 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Port = Annotated[int, Field(ge=1, le=65535)]
@@ -61,6 +68,21 @@ class Settings(BaseSettings):
     temporal_namespace: str = "default"
     temporal_task_queue: str = "customer-signups"
     temporal_ui_url: str = "http://localhost:8233"
+    temporal_tls: bool = Field(
+        default=False, description="Connect with TLS (implied by a client certificate or API key)."
+    )
+    temporal_tls_cert: Path | None = Field(
+        default=None, description="Client certificate (PEM file) for mTLS."
+    )
+    temporal_tls_key: Path | None = Field(
+        default=None, description="Client certificate's private key (PEM file) for mTLS."
+    )
+    temporal_tls_ca: Path | None = Field(
+        default=None, description="CA certificate (PEM file) of the server, if not a public one."
+    )
+    temporal_api_key: SecretStr | None = Field(
+        default=None, description="API key, e.g. for Temporal Cloud."
+    )
 
     log_format: Literal["json", "text"] = Field(
         default="json", description="json: one object per line; text: for a terminal."
@@ -196,6 +218,15 @@ class Settings(BaseSettings):
 
     def temporal_encryption_previous_key_bytes(self) -> list[bytes]:
         return [_aes_key(key) for key in self.temporal_encryption_previous_keys]
+
+    @model_validator(mode="after")
+    def _certificate_with_its_key(self) -> "Settings":
+        if (self.temporal_tls_cert is None) != (self.temporal_tls_key is None):
+            raise ValueError("TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together")
+        for path in (self.temporal_tls_cert, self.temporal_tls_key, self.temporal_tls_ca):
+            if path is not None and not path.is_file():
+                raise ValueError(f"{path} is not a readable file")
+        return self
 
     @field_validator("activation_secret")
     @classmethod
