@@ -260,6 +260,32 @@ async def customers_create(args: argparse.Namespace, settings: Settings) -> None
     await _with_sessions(settings, act)
 
 
+async def customers_cancel_or_resend(args: argparse.Namespace, settings: Settings) -> None:
+    """What the API's cancel and activation-email routes do, for an operator at a shell; the
+    audit trail names the administrator whose key is given."""
+    from starter.auth import caller_for_key
+    from starter.signups import PendingSignups, SignupRejected
+    from starter.temporal import connect
+
+    async def act(sessions: SessionFactory) -> None:
+        async with sessions() as session:
+            caller = await caller_for_key(session, args.api_key)
+        if caller is None:
+            raise UsageError("--api-key: not a valid API key")
+        pending = PendingSignups(await connect(settings), sessions, settings)
+        try:
+            if args.customers == "cancel":
+                await pending.cancel(caller, args.id)
+            else:
+                await pending.resend_activation(caller, args.id)
+        except SignupRejected as rejected:
+            raise UsageError(f"{rejected.kind}: {rejected.message}") from None
+        done = "cancellation requested" if args.customers == "cancel" else "new link sent"
+        output(args, {"customer_id": args.id, "done": done}, f"customer {args.id}: {done}")
+
+    await _with_sessions(settings, act)
+
+
 async def customers_show(args: argparse.Namespace, settings: Settings) -> None:
     from sqlalchemy import select
 
@@ -390,6 +416,13 @@ def build_parser() -> OneLineParser:
     create_customer.add_argument("--file", required=True, help="request JSON, as the API takes")
     create_customer.add_argument("--api-key", required=True, help="the acting administrator's key")
     create_customer.add_argument("--idempotency-key")
+    for name, help_text in (
+        ("cancel", "cancel a pending self-serve signup"),
+        ("resend", "send a new activation link (the old one stops working)"),
+    ):
+        pending = command(customers, name, customers_cancel_or_resend, help_text)
+        pending.add_argument("id", type=uuid.UUID)
+        pending.add_argument("--api-key", required=True, help="the acting administrator's key")
     show = command(customers, "show", customers_show, "show a customer")
     show.add_argument("id", type=uuid.UUID)
     command(

@@ -20,10 +20,12 @@ from temporalio.service import RPCError
 from temporalio.worker import Worker
 
 from domain.settings import Settings
+from starter.mailsink import MailSink
 from store.engine import SessionFactory
 from store.migrate import head_revision
 from store.schema import Customer, PhoneNumber, Plan, WhiteLabel, WlUser
 from tests.conftest import WhiteLabelFixture, customer_request
+from tests.self_serve_helpers import mails_to, start_signup, until_status
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 ROOT = Path(__file__).parent.parent
@@ -308,3 +310,39 @@ async def test_the_cli_has_no_way_to_activate_a_self_serve_customer(settings: Se
         run = await starter(settings, *command, str(uuid.uuid4()))
         assert run.code == 2
         assert "invalid choice" in run.stderr
+
+
+async def test_an_operator_resends_and_cancels_a_stuck_signup_from_the_cli(
+    settings: Settings,
+    white_label: WhiteLabelFixture,
+    api: httpx.AsyncClient,
+    mail_sink: MailSink,
+) -> None:
+    signup = await start_signup(api, white_label)
+    await mails_to(mail_sink, signup.email, 1)
+
+    resent = await starter(
+        settings, "customers", "resend", signup.customer_id, "--api-key", white_label.admin_key
+    )
+    await mails_to(mail_sink, signup.email, 2)
+    by_staff = await starter(
+        settings, "customers", "cancel", signup.customer_id, "--api-key", white_label.staff_key
+    )
+    cancelled = await starter(
+        settings, "customers", "cancel", signup.customer_id,
+        "--api-key", white_label.admin_key, "--json",
+    )  # fmt: skip
+    view = await until_status(api, white_label, signup.customer_id, "cancelled")
+    again = await starter(
+        settings, "customers", "cancel", signup.customer_id, "--api-key", white_label.admin_key
+    )
+
+    assert resent.code == 0, resent.stderr
+    assert "new link sent" in resent.stdout
+    assert by_staff.code == 2
+    assert "Forbidden" in by_staff.stderr
+    assert cancelled.code == 0, cancelled.stderr
+    assert cancelled.json()["done"] == "cancellation requested"
+    assert view["status"] == "cancelled"
+    assert again.code == 2
+    assert "SignupNotPending" in again.stderr
