@@ -19,6 +19,7 @@ from domain.examples import WL_MANAGED_REQUEST
 from domain.settings import Settings
 from starter.mailsink import MailSink, start_sink
 from starter.ports import PortInUse, ensure_free
+from starter.signup_announcer import announce_new_signups
 
 DATA = Path(".data")
 DEMO_FILE = DATA / "demo.json"
@@ -307,9 +308,16 @@ async def run_dev_stack(json_output: bool = False) -> None:
         await _wait_for_http(f"http://127.0.0.1:{settings.api_port}/readyz", processes, "the API")
         if json_output:
             print(json.dumps({**demo, "api": f"http://localhost:{settings.api_port}"}))
+            await _until_stopped(processes)
         else:
             print(_banner(settings, demo), flush=True)
-        await _until_stopped(processes)
+            announcer = asyncio.create_task(
+                announce_new_signups(settings, lambda line: print(line, flush=True))
+            )
+            try:
+                await _until_stopped(processes)
+            finally:
+                announcer.cancel()
     finally:
         await _stop(processes)
         sink.stop()

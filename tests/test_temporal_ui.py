@@ -12,8 +12,10 @@ import pytest
 from temporalio.api.sdk.v1 import WorkflowMetadata
 from temporalio.client import Client
 
+from domain.settings import Settings
 from domain.signup import workflow_id_for
 from starter.mailsink import MailSink
+from starter.signup_announcer import announce_new_signups
 from tests.conftest import WhiteLabelFixture
 from tests.self_serve_helpers import mails_to, start_signup
 
@@ -81,3 +83,24 @@ async def test_a_waiting_signup_says_what_it_waits_for_and_until_when(
     assert summary == f"Self-serve signup · plan business · Reseller {tag}"
     assert [timer for timer in timers if "until" in timer] == timers
     assert timers
+
+
+async def test_make_run_prints_the_temporal_ui_link_of_each_new_signup(
+    api: httpx.AsyncClient, settings: Settings, white_label: WhiteLabelFixture
+) -> None:
+    said: list[str] = []
+    announcer = asyncio.create_task(announce_new_signups(settings, said.append))
+    try:
+        await asyncio.sleep(0.1)
+        signup = await start_signup(api, white_label)
+        link = settings.temporal_ui_link(f"customer-{signup.customer_id}")
+        deadline = time.monotonic() + 10
+        while not any(link in line for line in said) and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(1.5)  # another poll, which must not repeat it
+    finally:
+        announcer.cancel()
+
+    assert [line for line in said if signup.customer_id in line] == [
+        f"new self_serve signup {signup.customer_id}: {link}"
+    ]
