@@ -5,7 +5,6 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
-from datetime import timedelta
 from typing import Any
 
 from temporalio.client import Client
@@ -139,7 +138,7 @@ def build_worker(
         workflow_runner=workflow_runner(),
         max_cached_workflows=max_cached_workflows,
         interceptors=[AutoHeartbeat(), ConciseFailures(), *interceptors],
-        graceful_shutdown_timeout=timedelta(seconds=30),
+        graceful_shutdown_timeout=settings.worker_shutdown_grace,
     )
 
 

@@ -87,6 +87,10 @@ class Settings(BaseSettings):
     log_format: Literal["json", "text"] = Field(
         default="json", description="json: one object per line; text: for a terminal."
     )
+    worker_shutdown_grace: Duration = Field(
+        default=timedelta(seconds=30),
+        description="After SIGTERM, how long in-flight activities get to finish.",
+    )
     worker_metrics_address: str | None = Field(
         default=None,
         description="host:port where the worker serves Prometheus metrics (SDK and signups).",

@@ -3,17 +3,21 @@
 import asyncio
 import socket
 import sys
+import threading
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 from temporalio.client import Client
 
 from domain.customer import CreateCustomerRequest
 from domain.settings import Settings
+from starter.mailsink import MailSink, start_sink
 from starter.signups import SignupService
 from store.engine import SessionFactory
 from tests.conftest import WhiteLabelFixture, customer_request, free_port
+from tests.step_history import attempts_of
 from tests.worker_processes import ROOT, process_environment, start_worker, stop
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -117,3 +121,53 @@ async def test_a_port_in_use_is_reported_in_one_line(
     assert setting in lines[0]
     assert stdout == b""
     assert not (tmp_path / ".data").exists()
+
+
+class SlowMailSink(MailSink):
+    """An SMTP relay that takes its time to accept a message."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__()
+        self.delay = delay
+        self.receiving = threading.Event()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.receiving.set()
+        await asyncio.sleep(self.delay)
+        return await super().handle_DATA(server, session, envelope)
+
+
+async def test_a_worker_stopped_mid_email_finishes_sending_it_before_it_exits(
+    settings: Settings,
+    sessions: SessionFactory,
+    client: Client,
+    white_label: WhiteLabelFixture,
+) -> None:
+    slow = SlowMailSink(delay=3)
+    relay = start_sink("127.0.0.1", free_port(), slow)
+    own = settings.model_copy(
+        update={"temporal_task_queue": f"grace-{uuid.uuid4()}", "smtp_port": relay.port}
+    )
+    first = await start_worker(own)
+    service = SignupService(client, sessions, own)
+    signup = asyncio.create_task(
+        service.create(white_label.caller, CreateCustomerRequest.model_validate(customer_request()))
+    )
+    try:
+        assert await asyncio.to_thread(slow.receiving.wait, 30), "no email was being sent"
+        first.terminate()  # SIGTERM while the confirmation email is in the relay's hands
+        await asyncio.wait_for(first.wait(), timeout=30)
+        second = await start_worker(own)
+        try:
+            outcome = await asyncio.wait_for(signup, timeout=60)
+        finally:
+            await stop(second)
+    finally:
+        await stop(first)
+        relay.stop()
+
+    assert first.returncode == 0
+    assert outcome.failure is None
+    workflow_id = f"customer-{outcome.customer_id}"
+    assert await attempts_of(client, workflow_id, "send_wl_confirmation") == 1
+    assert len(slow.to(white_label.admin_email)) == 1
