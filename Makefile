@@ -40,5 +40,9 @@ test-replay: $(STAMP)
 test-faults: $(STAMP)
 	$(BIN)/pytest -q -m faults
 
+# Figures, never assertions: starts its own dev server, workers and API (see bench/README.md).
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
+
 clean:
 	rm -rf $(VENV) .data .mypy_cache .pytest_cache .ruff_cache

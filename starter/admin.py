@@ -166,8 +166,10 @@ def normalise_e164(number: str) -> str:
         parsed = phonenumbers.parse(number, None)
     except phonenumbers.NumberParseException:
         raise AdminError(f"{number!r} is not an E.164 number") from None
-    if not phonenumbers.is_possible_number(parsed):
-        raise AdminError(f"{number!r} is not an E.164 number")
+    # Valid, not merely possible: the API's customer views check numbers the same way, and a
+    # number they refuse must never reach the inventory.
+    if not phonenumbers.is_valid_number(parsed):
+        raise AdminError(f"{number!r} is not a valid E.164 number")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -175,8 +177,8 @@ async def add_numbers(
     sessions: SessionFactory, *, white_label_id: uuid.UUID, numbers: list[str]
 ) -> tuple[list[str], list[str]]:
     """Adds numbers to the WL's inventory; returns (added, already present)."""
-    await _require_white_label(sessions, white_label_id)
     wanted = sorted({normalise_e164(number) for number in numbers})
+    await _require_white_label(sessions, white_label_id)
     async with sessions.begin() as session:
         existing = {
             row.e164: row

@@ -184,6 +184,7 @@ async def test_users_plans_and_number_ranges_are_added(
         (["numbers", "add", "--wl", str(uuid.uuid4()), "--range", "+6498880109:+6498880100"],
          "--range"),
         (["customers", "create", "--file", "/nonexistent.json", "--api-key", "wlk_x"], "--file"),
+        (["numbers", "add", "--wl", str(uuid.uuid4()), "+64510000000"], "+64510000000"),
     ],
 )  # fmt: skip
 async def test_bad_arguments_exit_2_with_one_line_and_write_nothing(

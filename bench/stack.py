@@ -1,0 +1,159 @@
+"""A private stack for one benchmark run: dev server, worker processes, API, SMTP sink.
+
+Everything listens on free loopback ports and lives in a temporary folder, so a run never
+touches `make run`'s state or the test database.
+"""
+
+import asyncio
+import contextlib
+import os
+import socket
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+from temporalio.client import Client
+
+from starter import admin
+from starter.dev import temporal_dev_server
+from starter.mailsink import MailSink, start_sink
+from store.engine import create_engine, create_session_factory
+from store.migrate import upgrade
+
+ROOT = Path(__file__).parent.parent
+ACTIVATION_SECRET = "bench-activation-secret-" + "x" * 32
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class Stack:
+    temporal_address: str
+    api_url: str
+    api_key: str
+    environment: dict[str, str]
+    processes: list[asyncio.subprocess.Process]
+    folder: Path
+
+    async def client(self) -> Client:
+        return await Client.connect(self.temporal_address)
+
+    async def start(self, *command: str, **variables: str) -> asyncio.subprocess.Process:
+        """A Python process of the stack; its output goes to a log in the run's folder."""
+        log = self.folder / f"{len(self.processes):02d}-{command[-1].replace('/', '_')}.log"
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            *command,
+            cwd=ROOT,
+            env={**self.environment, **variables},
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=log.open("wb"),
+        )
+        self.processes.append(process)
+        return process
+
+
+async def _seed(database_url: str, numbers: int) -> str:
+    engine = create_engine(database_url)
+    try:
+        await upgrade(engine)
+        sessions = create_session_factory(engine)
+        created = await admin.create_white_label(
+            sessions, name="Bench Telecom", admin_email="bench@example.com",
+            credit_limit=Decimal("100000000.00"),
+        )  # fmt: skip
+        await admin.add_plan(
+            sessions, white_label_id=created.white_label_id, code="business", name="Business",
+            setup_fee=Decimal("25.00"), monthly_fee=Decimal("49.00"),
+        )  # fmt: skip
+        block = uuid.uuid4().int % 70 + 20  # +649 BB0 NNNN: valid Auckland numbers
+        await admin.add_numbers(
+            sessions,
+            white_label_id=created.white_label_id,
+            numbers=admin.expand_number_range(
+                f"+649{block}00000", f"+649{block}0{numbers - 1:04d}"
+            ),
+        )
+        return created.api_key
+    finally:
+        await engine.dispose()
+
+
+async def _wait_until(check: Callable[[], Awaitable[bool]], what: str, within: float = 60) -> None:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        with contextlib.suppress(Exception):
+            if await check():
+                return
+        await asyncio.sleep(0.2)
+    raise SystemExit(f"bench: {what} did not come up within {within:.0f} s")
+
+
+@contextlib.asynccontextmanager
+async def bench_stack(database_url: str | None, workers: int) -> AsyncIterator[Stack]:
+    folder = Path(tempfile.mkdtemp(prefix="bench-"))
+    database_url = database_url or f"sqlite+aiosqlite:///{folder / 'app.db'}"
+    temporal_port, api_port = free_port(), free_port()
+    sink = start_sink("127.0.0.1", free_port(), MailSink())
+    environment = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "TEMPORAL_ADDRESS": f"127.0.0.1:{temporal_port}",
+        "TEMPORAL_TASK_QUEUE": f"bench-{uuid.uuid4()}",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(sink.port),
+        "ACTIVATION_SECRET": ACTIVATION_SECRET,
+        "LOG_FORMAT": "text",
+        "API_PORT": str(api_port),
+    }
+    stack = Stack(
+        temporal_address=environment["TEMPORAL_ADDRESS"],
+        api_url=f"http://127.0.0.1:{api_port}",
+        api_key=await _seed(database_url, 10_000),
+        environment=environment,
+        processes=[],
+        folder=folder,
+    )
+    try:
+        server = await asyncio.create_subprocess_exec(
+            *temporal_dev_server(folder / "temporal.db", temporal_port, free_port(), "default"),
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        stack.processes.append(server)
+
+        async def temporal_up() -> bool:
+            await (await stack.client()).service_client.check_health()
+            return True
+
+        await _wait_until(temporal_up, "the Temporal dev server")
+        for _ in range(workers):
+            await stack.start("worker.py")
+        await stack.start("-m", "starter", "api")
+
+        async def api_up() -> bool:
+            async with httpx.AsyncClient() as http:
+                return (await http.get(f"{stack.api_url}/readyz")).status_code == 200
+
+        await _wait_until(api_up, "the API")
+        yield stack
+    finally:
+        for process in reversed(stack.processes):
+            if process.returncode is None:
+                process.terminate()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(process.wait(), timeout=30)
+            if process.returncode is None:
+                process.kill()
+        sink.stop()
