@@ -65,7 +65,13 @@ async def test_a_waiting_signup_says_what_it_waits_for_and_until_when(
     await mails_to(mail_sink, signup.email, 1)
     handle = client.get_workflow_handle(workflow_id_for(uuid.UUID(signup.customer_id)))
 
-    metadata = await handle.query("__temporal_workflow_metadata", result_type=WorkflowMetadata)
+    details = ""
+    deadline = time.monotonic() + 15
+    while not details.startswith("**Waiting") and time.monotonic() < deadline:
+        # The email goes out just before the workflow starts to wait and says so.
+        metadata = await handle.query("__temporal_workflow_metadata", result_type=WorkflowMetadata)
+        details = metadata.current_details
+        await asyncio.sleep(0.1)
     summary = await (await handle.describe()).static_summary()
     history = await handle.fetch_history()
     timers = [
@@ -75,7 +81,6 @@ async def test_a_waiting_signup_says_what_it_waits_for_and_until_when(
     ]
     expires = signup.view["activation_expires_at"][:16].replace("T", " ")
 
-    details = metadata.current_details
     assert details.startswith("**Waiting for activation** until ")
     assert f"until {expires} UTC" in details
     assert "reminder 0 sent" in details
