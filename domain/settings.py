@@ -180,39 +180,18 @@ class Settings(BaseSettings):
             if secret is not None
         ]
 
-    @field_validator("activation_reminders", mode="before")
+    @field_validator("activation_reminders", "temporal_encryption_previous_keys", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [part for part in (item.strip() for item in value.split(",")) if part]
         return value
 
-    @field_validator("temporal_encryption_previous_keys", mode="before")
+    @field_validator("temporal_encryption_key", "temporal_encryption_previous_keys")
     @classmethod
-    def _comma_separated_keys(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return [part for part in (item.strip() for item in value.split(",")) if part]
-        return value
-
-    @field_validator("temporal_encryption_key")
-    @classmethod
-    def _an_aes_key(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None:
-            _aes_key(value)
-        return value
-
-    @field_validator("temporal_encryption_previous_keys")
-    @classmethod
-    def _aes_keys(cls, values: list[SecretStr]) -> list[SecretStr]:
-        for value in values:
-            _aes_key(value)
-        return values
-
-    @field_validator("operator_api_key")
-    @classmethod
-    def _operator_key_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and len(value.get_secret_value().encode()) < MIN_SECRET_BYTES:
-            raise ValueError(f"must be at least {MIN_SECRET_BYTES} bytes")
+    def _aes_keys(cls, value: SecretStr | list[SecretStr] | None) -> Any:
+        for key in value if isinstance(value, list) else [value] if value else []:
+            _aes_key(key)
         return value
 
     def temporal_encryption_key_bytes(self) -> bytes:
@@ -232,7 +211,7 @@ class Settings(BaseSettings):
                 raise ValueError(f"{path} is not a readable file")
         return self
 
-    @field_validator("activation_secret")
+    @field_validator("activation_secret", "operator_api_key")
     @classmethod
     def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value().encode()) < MIN_SECRET_BYTES:

@@ -19,6 +19,7 @@ from domain.customer import CreateCustomerRequest
 from domain.enums import UserRole
 from domain.settings import Settings, load_settings
 from starter import admin
+from starter.auth import Caller, caller_for_key
 from store.engine import SessionFactory, create_engine, create_session_factory
 from store.migrate import DatabaseNotMigrated
 
@@ -77,6 +78,15 @@ async def _with_sessions(
         await action(create_session_factory(engine))
     finally:
         await engine.dispose()
+
+
+async def _acting_administrator(sessions: SessionFactory, api_key: str) -> Caller:
+    """The user whose `--api-key` a command acts as, as the API would see them."""
+    async with sessions() as session:
+        caller = await caller_for_key(session, api_key)
+    if caller is None:
+        raise UsageError("--api-key: not a valid API key")
+    return caller
 
 
 async def db_upgrade(args: argparse.Namespace, settings: Settings) -> None:
@@ -215,7 +225,6 @@ async def numbers_add(args: argparse.Namespace, settings: Settings) -> None:
 
 
 async def customers_create(args: argparse.Namespace, settings: Settings) -> None:
-    from starter.auth import caller_for_key
     from starter.signups import SignupRejected, SignupService
     from starter.temporal import connect
     from starter.views import customer_view
@@ -233,10 +242,7 @@ async def customers_create(args: argparse.Namespace, settings: Settings) -> None
         raise UsageError(f"--file: {path}: {first['msg']}") from None
 
     async def act(sessions: SessionFactory) -> None:
-        async with sessions() as session:
-            caller = await caller_for_key(session, args.api_key)
-        if caller is None:
-            raise UsageError("--api-key: not a valid API key")
+        caller = await _acting_administrator(sessions, args.api_key)
         service = SignupService(await connect(settings), sessions, settings)
         try:
             outcome = await service.create(caller, request, args.idempotency_key)
@@ -263,15 +269,11 @@ async def customers_create(args: argparse.Namespace, settings: Settings) -> None
 async def customers_cancel_or_resend(args: argparse.Namespace, settings: Settings) -> None:
     """What the API's cancel and activation-email routes do, for an operator at a shell; the
     audit trail names the administrator whose key is given."""
-    from starter.auth import caller_for_key
     from starter.signups import PendingSignups, SignupRejected
     from starter.temporal import connect
 
     async def act(sessions: SessionFactory) -> None:
-        async with sessions() as session:
-            caller = await caller_for_key(session, args.api_key)
-        if caller is None:
-            raise UsageError("--api-key: not a valid API key")
+        caller = await _acting_administrator(sessions, args.api_key)
         pending = PendingSignups(await connect(settings), sessions, settings)
         try:
             if args.customers == "cancel":
