@@ -5,29 +5,13 @@ run it at once with `python -m starter customers erase-abandoned`. Which custome
 is recorded in the store, never here: the history holds only the cutoff and counts.
 """
 
-from datetime import timedelta
-from typing import Any
-
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 
-from workflows.policies import HEARTBEAT
+from workflows.policies import ERASURE_STEP
 
 with workflow.unsafe.imports_passed_through():
     from activities.erasure import ErasureActivities
     from domain.erasure import EraseBatchInput, ErasureInput, ErasureResult
-
-# A batch may call Stripe once per customer, so it gets minutes rather than seconds; it
-# retries until the database and Stripe answer, like the signup steps do.
-ERASURE_STEP: dict[str, Any] = {
-    "start_to_close_timeout": timedelta(minutes=10),
-    "heartbeat_timeout": HEARTBEAT,
-    "retry_policy": RetryPolicy(
-        initial_interval=timedelta(seconds=1),
-        backoff_coefficient=2.0,
-        maximum_interval=timedelta(minutes=1),
-    ),
-}
 
 
 def erasure_workflow_id(task_queue: str) -> str:
