@@ -78,12 +78,17 @@ def link_in(message: EmailMessage) -> ActivationLink:
     return ActivationLink(customer_id=match.group(2), token=match.group(3))
 
 
+async def emailed_link(mail_sink: MailSink, address: str) -> ActivationLink:
+    """The link in the one activation email sent to `address`."""
+    [email] = await mails_to(mail_sink, address, 1)
+    return link_in(email)
+
+
 async def activate_from_email(
     api: httpx.AsyncClient, mail_sink: MailSink, address: str
 ) -> ActivationLink:
     """What the customer does first: open the emailed link and press Activate."""
-    [email] = await mails_to(mail_sink, address, 1)
-    link = link_in(email)
+    link = await emailed_link(mail_sink, address)
     response = await api.post(link.path, data={"token": link.token})
     assert response.status_code == 200, response.text
     return link

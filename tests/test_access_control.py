@@ -153,9 +153,7 @@ async def test_another_white_labels_customer_is_not_found_on_every_route(
     assert view.json()["status"] == "awaiting_activation"
 
 
-async def test_lists_show_only_the_callers_own_customers_plans_and_numbers(
-    api: httpx.AsyncClient, sessions: SessionFactory, white_label: WhiteLabelFixture
-) -> None:
+async def white_label_with_a_plan_of_its_own(sessions: SessionFactory) -> WhiteLabelFixture:
     stranger = await make_white_label(sessions)
     await admin.add_plan(
         sessions,
@@ -165,6 +163,13 @@ async def test_lists_show_only_the_callers_own_customers_plans_and_numbers(
         setup_fee=Decimal("1.00"),
         monthly_fee=Decimal("2.00"),
     )
+    return stranger
+
+
+async def test_lists_show_only_the_callers_own_customers_plans_and_numbers(
+    api: httpx.AsyncClient, sessions: SessionFactory, white_label: WhiteLabelFixture
+) -> None:
+    stranger = await white_label_with_a_plan_of_its_own(sessions)
     mine = await start_signup(api, white_label)
     await start_signup(api, stranger)
 
@@ -180,15 +185,7 @@ async def test_lists_show_only_the_callers_own_customers_plans_and_numbers(
 async def test_a_plan_of_another_white_label_cannot_be_used(
     api: httpx.AsyncClient, sessions: SessionFactory, white_label: WhiteLabelFixture
 ) -> None:
-    stranger = await make_white_label(sessions)
-    await admin.add_plan(
-        sessions,
-        white_label_id=stranger.id,
-        code="stranger-only",
-        name="Theirs",
-        setup_fee=Decimal("1.00"),
-        monthly_fee=Decimal("2.00"),
-    )
+    await white_label_with_a_plan_of_its_own(sessions)
 
     response = await api.post(
         "/v1/customers",

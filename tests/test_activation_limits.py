@@ -15,7 +15,7 @@ from starter.api.app import create_app
 from starter.mailsink import MailSink
 from store.engine import SessionFactory
 from tests.conftest import GENEROUS, WhiteLabelFixture, free_port, serving
-from tests.self_serve_helpers import link_in, mails_to, start_signup
+from tests.self_serve_helpers import emailed_link, start_signup
 from tests.test_customer_page_headers import protective_headers_missing
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -57,7 +57,7 @@ async def test_bad_links_for_one_customer_pause_that_customer_for_a_while_only(
     mail_sink: MailSink,
 ) -> None:
     signup = await start_signup(api, white_label)
-    link = link_in((await mails_to(mail_sink, signup.email, 1))[0])
+    link = await emailed_link(mail_sink, signup.email)
     async with limited_api(
         settings, sessions, client, activation_failures_per_customer=f"3/{WINDOW_SECONDS} seconds"
     ) as limited:
@@ -102,7 +102,7 @@ async def test_bad_links_from_one_address_pause_that_address_across_customers(
     mail_sink: MailSink,
 ) -> None:
     signup = await start_signup(api, white_label)
-    link = link_in((await mails_to(mail_sink, signup.email, 1))[0])
+    link = await emailed_link(mail_sink, signup.email)
     scanner = from_address("203.0.113.99")
     async with limited_api(
         settings, sessions, client, activation_failures_per_address="3/1 minute"
@@ -137,7 +137,7 @@ async def test_one_address_flooding_the_pages_is_paused(
     mail_sink: MailSink,
 ) -> None:
     signup = await start_signup(api, white_label)
-    link = link_in((await mails_to(mail_sink, signup.email, 1))[0])
+    link = await emailed_link(mail_sink, signup.email)
     async with limited_api(
         settings, sessions, client, activation_requests_per_address="5/1 minute"
     ) as limited:

@@ -11,7 +11,7 @@ import pytest
 
 from starter.mailsink import MailSink
 from tests.conftest import WhiteLabelFixture, customer_request
-from tests.self_serve_helpers import link_in, mails_to, start_signup
+from tests.self_serve_helpers import emailed_link, start_signup
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
@@ -79,7 +79,7 @@ async def test_a_fuzzer_finds_no_server_error_and_no_answer_outside_the_schema(
     tmp_path: Path,
 ) -> None:
     signup = await start_signup(api, white_label)
-    link = link_in((await mails_to(mail_sink, signup.email, 1))[0])
+    link = await emailed_link(mail_sink, signup.email)
     # A real customer and link, so the fuzzer reaches past "not found" into the workflows.
     (tmp_path / "schemathesis.toml").write_text(
         f'[parameters]\ncustomer_id = "{link.customer_id}"\ntoken = "{link.token}"\n'
