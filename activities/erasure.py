@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, and_, delete, null, select, update
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.payments import request_options
 from domain.enums import AdministratorKind, CustomerStatus, SignupPath
 from domain.erasure import ERASED_FIELDS, EraseBatchInput, EraseBatchResult
 from store import audit
@@ -92,11 +93,10 @@ class ErasureActivities:
                 type=STRIPE_NOT_CONFIGURED,
                 non_retryable=True,
             )
-        options: stripe.RequestOptions = {}
-        if stripe_account:
-            options["stripe_account"] = stripe_account
         try:
-            await self._stripe.v1.customers.delete_async(stripe_customer_id, options=options)
+            await self._stripe.v1.customers.delete_async(
+                stripe_customer_id, options=request_options(stripe_account)
+            )
         except stripe.InvalidRequestError as error:
             if error.http_status != 404:  # 404: deleted already, by an earlier try
                 raise

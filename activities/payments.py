@@ -42,6 +42,18 @@ def minor_units(amount: Decimal) -> int:
     return int(amount / CENT)
 
 
+def request_options(
+    connected_account: str | None, idempotency_key: str | None = None
+) -> stripe.RequestOptions:
+    """Stripe request options: a WL's connected account, or the platform's own."""
+    options: stripe.RequestOptions = {}
+    if connected_account:
+        options["stripe_account"] = connected_account
+    if idempotency_key:
+        options["idempotency_key"] = idempotency_key
+    return options
+
+
 @dataclass(frozen=True)
 class _Billing:
     customer: Customer
@@ -49,13 +61,7 @@ class _Billing:
     plan: Plan
 
     def options(self, idempotency_key: str | None = None) -> stripe.RequestOptions:
-        """Stripe request options: a WL's connected account, or the platform's own."""
-        options: stripe.RequestOptions = {}
-        if self.white_label.payment_gateway_account:
-            options["stripe_account"] = self.white_label.payment_gateway_account
-        if idempotency_key:
-            options["idempotency_key"] = idempotency_key
-        return options
+        return request_options(self.white_label.payment_gateway_account, idempotency_key)
 
 
 async def _billing(session: AsyncSession, customer_id: uuid.UUID) -> _Billing:
