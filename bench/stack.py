@@ -13,7 +13,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,12 +22,15 @@ from temporalio.client import Client
 
 from starter import admin
 from starter.dev import temporal_dev_server
+from starter.localstripe_server import localstripe_command
 from starter.mailsink import MailSink, start_sink
 from store.engine import create_engine, create_session_factory
 from store.migrate import upgrade
 
 ROOT = Path(__file__).parent.parent
 ACTIVATION_SECRET = "bench-activation-secret-" + "x" * 32
+STRIPE_SECRET_KEY = "sk_test_localstripe"
+STRIPE_WEBHOOK_SECRET = "whsec_bench_" + "0" * 32
 
 
 def free_port() -> int:
@@ -42,14 +45,24 @@ class Stack:
     temporal_address: str
     api_url: str
     api_key: str
+    localstripe_url: str
     environment: dict[str, str]
     processes: list[asyncio.subprocess.Process]
     folder: Path
+    roles: dict[str, list[asyncio.subprocess.Process]] = field(default_factory=dict)
+
+    def pids(self, role: str) -> list[int]:
+        """Process ids of one role: "temporal", "localstripe", "worker", "api" or "bare"."""
+        return [process.pid for process in self.roles.get(role, [])]
+
+    def _keep(self, role: str, process: asyncio.subprocess.Process) -> None:
+        self.processes.append(process)
+        self.roles.setdefault(role, []).append(process)
 
     async def client(self) -> Client:
         return await Client.connect(self.temporal_address)
 
-    async def start(self, *command: str, **variables: str) -> asyncio.subprocess.Process:
+    async def start(self, *command: str, role: str, **variables: str) -> asyncio.subprocess.Process:
         """A Python process of the stack; its output goes to a log in the run's folder."""
         log = self.folder / f"{len(self.processes):02d}-{command[-1].replace('/', '_')}.log"
         process = await asyncio.create_subprocess_exec(
@@ -60,7 +73,7 @@ class Stack:
             stdout=asyncio.subprocess.DEVNULL,
             stderr=log.open("wb"),
         )
-        self.processes.append(process)
+        self._keep(role, process)
         return process
 
 
@@ -85,6 +98,9 @@ async def _seed(database_url: str, numbers: int) -> str:
                 f"+649{block}00000", f"+649{block}0{numbers - 1:04d}"
             ),
         )
+        await admin.set_payment_gateway(
+            sessions, white_label_id=created.white_label_id, provider="stripe"
+        )
         return created.api_key
     finally:
         await engine.dispose()
@@ -104,7 +120,7 @@ async def _wait_until(check: Callable[[], Awaitable[bool]], what: str, within: f
 async def bench_stack(database_url: str | None, workers: int) -> AsyncIterator[Stack]:
     folder = Path(tempfile.mkdtemp(prefix="bench-"))
     database_url = database_url or f"sqlite+aiosqlite:///{folder / 'app.db'}"
-    temporal_port, api_port = free_port(), free_port()
+    temporal_port, api_port, stripe_port = free_port(), free_port(), free_port()
     sink = start_sink("127.0.0.1", free_port(), MailSink())
     environment = {
         **os.environ,
@@ -116,11 +132,17 @@ async def bench_stack(database_url: str | None, workers: int) -> AsyncIterator[S
         "ACTIVATION_SECRET": ACTIVATION_SECRET,
         "LOG_FORMAT": "text",
         "API_PORT": str(api_port),
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{api_port}",
+        "STRIPE_API_BASE": f"http://127.0.0.1:{stripe_port}",
+        "STRIPE_SECRET_KEY": STRIPE_SECRET_KEY,
+        "STRIPE_PUBLISHABLE_KEY": "pk_test_localstripe",
+        "STRIPE_WEBHOOK_SECRET": STRIPE_WEBHOOK_SECRET,
     }
     stack = Stack(
         temporal_address=environment["TEMPORAL_ADDRESS"],
         api_url=f"http://127.0.0.1:{api_port}",
         api_key=await _seed(database_url, 10_000),
+        localstripe_url=environment["STRIPE_API_BASE"],
         environment=environment,
         processes=[],
         folder=folder,
@@ -131,22 +153,40 @@ async def bench_stack(database_url: str | None, workers: int) -> AsyncIterator[S
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.DEVNULL,
         )
-        stack.processes.append(server)
+        stack._keep("temporal", server)
 
         async def temporal_up() -> bool:
             await (await stack.client()).service_client.check_health()
             return True
 
         await _wait_until(temporal_up, "the Temporal dev server")
+        stripe = await asyncio.create_subprocess_exec(
+            *localstripe_command(stripe_port, folder / "localstripe.pickle", from_scratch=True),
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=(folder / "localstripe.log").open("wb"),
+        )
+        stack._keep("localstripe", stripe)
+
+        async def stripe_up() -> bool:
+            async with httpx.AsyncClient(auth=(STRIPE_SECRET_KEY, "")) as http:
+                return (await http.get(f"{stack.localstripe_url}/v1/customers")).is_success
+
+        await _wait_until(stripe_up, "localstripe")
         for _ in range(workers):
-            await stack.start("worker.py")
-        await stack.start("-m", "starter", "api")
+            await stack.start("worker.py", role="worker")
+        await stack.start("-m", "starter", "api", role="api")
 
         async def api_up() -> bool:
             async with httpx.AsyncClient() as http:
                 return (await http.get(f"{stack.api_url}/readyz")).status_code == 200
 
         await _wait_until(api_up, "the API")
+        async with httpx.AsyncClient(auth=(STRIPE_SECRET_KEY, "")) as http:
+            registered = await http.post(
+                f"{stack.localstripe_url}/_config/webhooks/bench",
+                data={"url": f"{stack.api_url}/webhooks/stripe", "secret": STRIPE_WEBHOOK_SECRET},
+            )
+            registered.raise_for_status()
         yield stack
     finally:
         for process in reversed(stack.processes):

@@ -36,7 +36,7 @@ async def _rate(count: int, one: Any) -> float:
 async def start_bare_workers(stack: Stack, workers: int) -> str:
     queue = f"bare-{uuid.uuid4()}"
     for _ in range(workers):
-        await stack.start("-m", "bench.bare_worker", **{TASK_QUEUE_VARIABLE: queue})
+        await stack.start("-m", "bench.bare_worker", role="bare", **{TASK_QUEUE_VARIABLE: queue})
     client = await stack.client()
     await client.execute_workflow(BareWorkflow.run, id=f"warm-{queue}", task_queue=queue)
     return queue
