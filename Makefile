@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The workflow sandbox re-imports each workflow module for every run; with bytecode on disk
+# that import does not compile the source again (PYTHONDONTWRITEBYTECODE would stop Python
+# writing it itself).
+BYTECODE := $(BIN)/python -m compileall -q workflows
 
 .PHONY: run test test-replay test-faults lint typecheck pytest bench clean
 
@@ -15,6 +19,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 run: $(STAMP)
+	$(BYTECODE)
 	$(BIN)/python -m starter dev
 
 lint: $(STAMP)
@@ -42,6 +47,7 @@ test-faults: $(STAMP)
 
 # Figures, never assertions: starts its own dev server, workers and API (see bench/README.md).
 bench: $(STAMP)
+	$(BYTECODE)
 	$(BIN)/python -m bench.run
 
 clean:

@@ -44,8 +44,13 @@ WORKFLOWS: Sequence[type] = (
 )
 
 # Validation libraries the domain models load lazily: deterministic, and heavy to re-import
-# in every workflow sandbox.
+# in every workflow sandbox. The workflows' own helper modules hold only constants and pure
+# functions, so they are imported once too; each workflow module is still re-imported per run.
 PASSED_THROUGH = (
+    "workflows.failures",
+    "workflows.policies",
+    "workflows.search_attributes",
+    "workflows.signup_metrics",
     "pydantic",
     "pydantic_core",
     "pydantic_extra_types",

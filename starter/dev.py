@@ -113,6 +113,9 @@ def temporal_dev_server(database: Path, port: int, ui_port: int, namespace: str)
         namespace,
         "--log-level",
         "error",
+        # Write-ahead logging: the dev server's throughput more than doubles (bench/README.md).
+        "--sqlite-pragma",
+        "journal_mode=wal",
         *[arg for key in ALL for arg in ("--search-attribute", f"{key.name}=Keyword")],
     ]
 

@@ -1,10 +1,14 @@
 """What Temporal knows about a signup's steps: how often each ran, and which one is retrying."""
 
 import asyncio
+import json
 import time
+from typing import Any
 
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
+
+LOCAL_ACTIVITY_MARKER = "core_local_activity"
 
 
 async def attempts_of(client: Client, workflow_id: str, step: str) -> int:
@@ -39,3 +43,37 @@ async def retrying_step(
                 return pending.activity_type.name, pending.last_failure.message
         await asyncio.sleep(0.2)
     raise AssertionError(f"{step or 'no step'} reached attempt {attempts} within 60 s")
+
+
+async def _local_step_markers(client: Client, workflow_id: str) -> list[tuple[dict[str, Any], str]]:
+    """Each local step's marker: its data (type, attempt) and its failure message, if it failed."""
+    markers = []
+    async for event in client.get_workflow_handle(workflow_id).fetch_history_events():
+        marker = event.marker_recorded_event_attributes
+        if event.event_type != EventType.EVENT_TYPE_MARKER_RECORDED or (
+            marker.marker_name != LOCAL_ACTIVITY_MARKER
+        ):
+            continue
+        data = json.loads(marker.details["data"].payloads[0].data)
+        markers.append((data, marker.failure.message if marker.HasField("failure") else ""))
+    return markers
+
+
+async def local_step_completions(client: Client, workflow_id: str, step: str) -> int:
+    """How many times history records the local step as done: 1 when a rerun wrote nothing new."""
+    markers = await _local_step_markers(client, workflow_id)
+    return sum(1 for data, failure in markers if data["activity_type"] == step and not failure)
+
+
+async def retrying_local_step(client: Client, workflow_id: str) -> tuple[str, str, int]:
+    """Waits until history shows a local step failing and waiting to retry, as the UI shows it.
+
+    Returns the step's name, the message of its last failure and its attempt.
+    """
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        for data, failure in await _local_step_markers(client, workflow_id):
+            if failure:
+                return data["activity_type"], failure, data["attempt"]
+        await asyncio.sleep(0.2)
+    raise AssertionError("no local step failed within 60 s")

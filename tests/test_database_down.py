@@ -29,7 +29,7 @@ from tests.after_step import AfterStep
 from tests.conftest import WhiteLabelFixture, customer_request
 from tests.holdings import holdings_of
 from tests.self_serve_helpers import intent_event, link_in, mails_to, signed
-from tests.step_history import retrying_step
+from tests.step_history import retrying_local_step
 from tests.tcp_proxy import TcpProxy
 from tests.wl_managed_helpers import signup_input
 from worker import build_worker
@@ -90,11 +90,12 @@ async def test_a_signup_whose_database_goes_down_midway_finishes_once_it_is_back
         handle = await client.start_workflow(
             WlManagedSignupWorkflow.run, data, id=workflow_id, task_queue=queue
         )
-        step, failure = await retrying_step(client, workflow_id)
+        step, failure, attempt = await retrying_local_step(client, workflow_id)
         await down.proxy.restore()
         result = await asyncio.wait_for(handle.result(), timeout=60)
 
     assert step == "add_wl_administrator"  # the step after the debit
+    assert attempt > 1
     assert "refused" in failure.lower() or "connect" in failure.lower()
     assert result.status is CustomerStatus.ACTIVE
     held = await holdings_of(sessions, data.customer_id)

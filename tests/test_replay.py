@@ -25,8 +25,11 @@ SAVED = {
     # Recorded before the "undo-the-failing-step-too" patch: they prove old runs still replay.
     "wl_managed_active",
     "wl_managed_compensated",
+    # Recorded before database steps became local activities: they prove those runs replay.
     "wl_managed_active_patched",
     "wl_managed_compensated_patched",
+    "wl_managed_active_local",
+    "wl_managed_compensated_local",
     "self_serve_active",
     "self_serve_declined_then_paid",
     "self_serve_expired",
@@ -48,11 +51,11 @@ async def test_saved_histories_replay_on_the_current_workflow_code() -> None:
     ("name", "overrides", "status_code"),
     [
         (
-            "wl_managed_active_patched",
+            "wl_managed_active_local",
             {"numbers": {"count": 2}, "pbx_settings": {"timezone": "Pacific/Auckland"}},
             201,
         ),
-        ("wl_managed_compensated_patched", {"numbers": {"count": 99}}, 422),
+        ("wl_managed_compensated_local", {"numbers": {"count": 99}}, 422),
     ],
 )
 async def test_fresh_histories_replay(

@@ -15,8 +15,13 @@ class Refusal:
     message: str
 
 
-def business_refusal(error: ActivityError) -> Refusal | None:
-    cause = error.cause
+# What a failed step raises in the workflow: a remote activity's failure arrives wrapped in an
+# ActivityError; a local activity's arrives as the ApplicationError itself.
+StepFailure = (ActivityError, ApplicationError)
+
+
+def business_refusal(error: ActivityError | ApplicationError) -> Refusal | None:
+    cause = error.cause if isinstance(error, ActivityError) else error
     if isinstance(cause, ApplicationError) and cause.type in BUSINESS_ERROR_TYPES:
         return Refusal(cause.type or "", cause.message)
     return None

@@ -8,8 +8,8 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 from workflows import search_attributes
-from workflows.failures import Refusal, business_refusal
-from workflows.policies import DATABASE_STEP, EMAIL_STEP
+from workflows.failures import Refusal, StepFailure, business_refusal
+from workflows.policies import EMAIL_STEP, database_step
 from workflows.signup_metrics import record_status
 
 with workflow.unsafe.imports_passed_through():
@@ -36,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
 Compensation = tuple[str, Callable[[], Awaitable[None]]]
 T = TypeVar("T")
 UNDO_FAILING_STEP_PATCH = "undo-the-failing-step-too"
+LOCAL_DATABASE_STEPS_PATCH = "database-steps-as-local-activities"
 CompensatingActivity = Callable[[Any, "CustomerRef"], Awaitable[None]]
 STEPS = 7
 
@@ -45,6 +46,7 @@ class WlManagedSignupWorkflow:
     def __init__(self) -> None:
         self._progress: SignupProgress | None = None
         self._white_label_id = uuid.UUID(int=0)
+        self._local_steps = False
 
     @workflow.query
     def status(self) -> SignupProgress | None:
@@ -69,6 +71,9 @@ class WlManagedSignupWorkflow:
     @workflow.run
     async def run(self, data: WlManagedSignupInput) -> SignupResult:
         customer = CustomerRef(customer_id=data.customer_id)
+        # Versioned change: newer runs do their short database steps as local activities (one
+        # marker each instead of a round trip through the server); older runs replay as they ran.
+        self._local_steps = workflow.patched(LOCAL_DATABASE_STEPS_PATCH)
         self._white_label_id = data.white_label_id
         self._progress = SignupProgress(
             customer_id=data.customer_id,
@@ -80,7 +85,8 @@ class WlManagedSignupWorkflow:
 
         self._stage(1, "creating the account")
         try:
-            await workflow.execute_activity_method(
+            await database_step(
+                self._local_steps,
                 AccountActivities.create_account,
                 CreateAccountInput(
                     customer_id=data.customer_id,
@@ -90,9 +96,8 @@ class WlManagedSignupWorkflow:
                     status=CustomerStatus.PROVISIONING,
                 ),
                 summary="create the customer account",
-                **DATABASE_STEP,
             )
-        except ActivityError as error:
+        except StepFailure as error:
             refused = business_refusal(error)
             if refused is None:
                 raise
@@ -102,7 +107,7 @@ class WlManagedSignupWorkflow:
         compensations: list[Compensation] = []
         try:
             await self._provision(data, customer, compensations)
-        except ActivityError as error:
+        except StepFailure as error:
             refused = business_refusal(error)
             if refused is None:
                 raise
@@ -110,7 +115,8 @@ class WlManagedSignupWorkflow:
             for summary, undo in reversed(compensations):
                 workflow.logger.info("compensating: %s", summary)
                 await undo()
-            await workflow.execute_activity_method(
+            await database_step(
+                self._local_steps,
                 AccountActivities.mark_failed,
                 MarkFailedInput(
                     customer_id=data.customer_id,
@@ -118,7 +124,6 @@ class WlManagedSignupWorkflow:
                     message=refused.message,
                 ),
                 summary="mark the signup failed",
-                **DATABASE_STEP,
             )
             self._fail(refused)
 
@@ -161,11 +166,11 @@ class WlManagedSignupWorkflow:
         self._stage(2, "debiting the white label's billing account")
         await step(
             self._undo(LedgerActivities.reverse_signup_charges, customer, "reverse the charge"),
-            workflow.execute_activity_method(
+            database_step(
+                self._local_steps,
                 LedgerActivities.debit_signup_charges,
                 DebitInput(customer_id=data.customer_id, white_label_id=data.white_label_id),
                 summary="debit setup fee and first month",
-                **DATABASE_STEP,
             ),
         )
 
@@ -174,13 +179,13 @@ class WlManagedSignupWorkflow:
             self._undo(
                 AccountActivities.remove_account_administrators, customer, "remove administrators"
             ),
-            workflow.execute_activity_method(
+            database_step(
+                self._local_steps,
                 AccountActivities.add_wl_administrator,
                 AdministratorInput(
                     customer_id=data.customer_id, wl_user_id=data.requested_by_user_id
                 ),
                 summary="add Account Administrator",
-                **DATABASE_STEP,
             ),
         )
 
@@ -190,7 +195,8 @@ class WlManagedSignupWorkflow:
             self._stage(4, "allocating numbers")
             allocated = await step(
                 self._undo(NumberActivities.release_numbers, customer, "release numbers"),
-                workflow.execute_activity_method(
+                database_step(
+                    self._local_steps,
                     NumberActivities.allocate_numbers,
                     AllocateNumbersInput(
                         customer_id=data.customer_id,
@@ -199,7 +205,6 @@ class WlManagedSignupWorkflow:
                         numbers=request.numbers if isinstance(request, NumberList) else None,
                     ),
                     summary="allocate numbers",
-                    **DATABASE_STEP,
                 ),
             )
             numbers = allocated.numbers
@@ -209,7 +214,8 @@ class WlManagedSignupWorkflow:
             compensations.append(
                 self._undo(PbxActivities.remove_pbx_settings, customer, "remove PBX settings")
             )
-            await workflow.execute_activity_method(
+            await database_step(
+                self._local_steps,
                 PbxActivities.apply_pbx_settings,
                 ApplyPbxSettingsInput(
                     customer_id=data.customer_id,
@@ -217,12 +223,11 @@ class WlManagedSignupWorkflow:
                     numbers=numbers,
                 ),
                 summary="apply PBX settings",
-                **DATABASE_STEP,
             )
 
         self._stage(6, "marking the account active")
-        await workflow.execute_activity_method(
-            AccountActivities.mark_active, customer, summary="mark active", **DATABASE_STEP
+        await database_step(
+            self._local_steps, AccountActivities.mark_active, customer, summary="mark active"
         )
 
     def _fail(self, refused: Refusal) -> NoReturn:
@@ -232,11 +237,10 @@ class WlManagedSignupWorkflow:
         workflow.set_current_details(f"**Failed:** {refused.failure_type}: {refused.message}")
         raise ApplicationError(refused.message, type=refused.failure_type, non_retryable=True)
 
-    @staticmethod
-    def _undo(method: CompensatingActivity, customer: CustomerRef, summary: str) -> Compensation:
+    def _undo(
+        self, method: CompensatingActivity, customer: CustomerRef, summary: str
+    ) -> Compensation:
         async def undo() -> None:
-            await workflow.execute_activity_method(
-                method, customer, summary=summary, **DATABASE_STEP
-            )
+            await database_step(self._local_steps, method, customer, summary=summary)
 
         return summary, undo
