@@ -20,6 +20,7 @@ from temporalio.client import (
     WorkflowFailureError,
     WorkflowHandle,
     WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
 )
 from temporalio.common import (
     SearchAttributePair,
@@ -164,7 +165,9 @@ class SignupService:
         try:
             async with asyncio.timeout(settings.api_wait_seconds):
                 status = await handle.execute_update(SelfServeSignupWorkflow.account_ready)
-        except TimeoutError:
+        except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
+            # The client turns the timeout's cancellation into its own error: either way the
+            # account is not written yet, and the answer says where to look.
             return SignupOutcome(customer_id=customer_id, finished=False)
         except (WorkflowUpdateFailedError, RPCError):
             # The workflow already ended (a replayed request): the store has its outcome.

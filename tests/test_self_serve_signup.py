@@ -462,3 +462,26 @@ async def test_an_expired_link_gets_the_generic_page_and_the_signup_expires(
     assert "This link is not valid" in posted.text
     [notice] = await mails_to(mail_sink, white_label.admin_email, 1)
     assert notice["Subject"].startswith("Signup expired")
+
+
+async def test_a_self_serve_signup_not_yet_written_in_time_is_answered_202_with_where_to_look(
+    client: Client, settings: Settings, sessions: SessionFactory, white_label: WhiteLabelFixture
+) -> None:
+    """No worker serves this queue, so the account is never written within the API's wait."""
+    from starter.api.app import create_app
+
+    idle = settings.model_copy(
+        update={"api_wait_seconds": 0.5, "temporal_task_queue": f"unserved-{uuid.uuid4()}"}
+    )
+    transport = httpx.ASGITransport(app=create_app(idle, sessions, client))
+    async with httpx.AsyncClient(transport=transport, base_url="http://api", timeout=30) as api:
+        response = await api.post(
+            "/v1/customers", json=customer_request(path="self_serve"), headers=white_label.headers
+        )
+
+    assert response.status_code == 202, response.text
+    answer = response.json()
+    assert answer["status"] == "provisioning"
+    handle = client.get_workflow_handle(answer["workflow"]["id"])
+    assert (await handle.describe()).status is not None
+    await handle.terminate("test over: nobody serves its queue")
