@@ -28,12 +28,17 @@ SAVED = {
     # Recorded before database steps became local activities: they prove those runs replay.
     "wl_managed_active_patched",
     "wl_managed_compensated_patched",
-    "wl_managed_active_local",
-    "wl_managed_compensated_local",
     "self_serve_active",
     "self_serve_declined_then_paid",
     "self_serve_expired",
     "self_serve_cancelled",
+    # Current runs, with local database steps.
+    "wl_managed_active_local",
+    "wl_managed_compensated_local",
+    "self_serve_active_local",
+    "self_serve_declined_then_paid_local",
+    "self_serve_expired_local",
+    "self_serve_cancelled_local",
 }
 
 
@@ -80,8 +85,8 @@ async def test_fresh_histories_replay(
 @pytest.mark.parametrize(
     ("name", "cards"),
     [
-        ("self_serve_active", [CARD_OK]),
-        ("self_serve_declined_then_paid", [CARD_DECLINED_ON_CHARGE, CARD_OK]),
+        ("self_serve_active_local", [CARD_OK]),
+        ("self_serve_declined_then_paid_local", [CARD_DECLINED_ON_CHARGE, CARD_OK]),
     ],
 )
 async def test_fresh_self_serve_histories_replay(
@@ -120,4 +125,4 @@ async def test_a_fresh_cancelled_self_serve_history_replays(
     handle = client.get_workflow_handle(f"customer-{signup.customer_id}")
     await handle.result()
 
-    await assert_replays(await handle.fetch_history(), "self_serve_cancelled")
+    await assert_replays(await handle.fetch_history(), "self_serve_cancelled_local")

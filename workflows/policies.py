@@ -51,6 +51,9 @@ STRIPE_STEP: dict[str, Any] = {
 # otherwise it retries as a Stripe step does, until the database and Stripe answer.
 ERASURE_STEP: dict[str, Any] = {**STRIPE_STEP, "start_to_close_timeout": timedelta(minutes=10)}
 
+# The versioned change that made them local: runs started before it replay as they ran.
+LOCAL_DATABASE_STEPS_PATCH = "database-steps-as-local-activities"
+
 # The same database step run as a local activity: in the worker, inside the workflow task, with
 # one marker in history instead of a round trip through the server per step. Retries that wait
 # longer than the threshold go through a workflow timer, so a database outage shows in the

@@ -15,8 +15,13 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 from workflows import search_attributes
-from workflows.failures import business_refusal
-from workflows.policies import DATABASE_STEP, EMAIL_STEP, STRIPE_STEP
+from workflows.failures import StepFailure, business_refusal
+from workflows.policies import (
+    EMAIL_STEP,
+    LOCAL_DATABASE_STEPS_PATCH,
+    STRIPE_STEP,
+    database_step,
+)
 from workflows.signup_metrics import record_status
 
 with workflow.unsafe.imports_passed_through():
@@ -68,6 +73,9 @@ class SelfServeSignupWorkflow:
         # run() starts. Deadlines count from when the signup was started, not from when a
         # worker first picked it up.
         self._customer = CustomerRef(customer_id=data.customer_id)
+        # Versioned change: newer runs do their short database steps as local activities;
+        # older runs replay as they ran.
+        self._local_steps = workflow.patched(LOCAL_DATABASE_STEPS_PATCH)
         self._white_label_id = data.white_label_id
         self._created_at = workflow.info().workflow_start_time
         self._activation_deadline = self._created_at + data.activation_ttl
@@ -126,7 +134,8 @@ class SelfServeSignupWorkflow:
             )
         self._activating = True
         try:
-            await workflow.execute_activity_method(
+            await database_step(
+                self._local_steps,
                 AccountActivities.mark_status,
                 MarkStatusInput(
                     customer_id=self._customer.customer_id,
@@ -135,7 +144,6 @@ class SelfServeSignupWorkflow:
                     else CustomerStatus.PROVISIONING.value,
                 ),
                 summary="mark activated",
-                **DATABASE_STEP,
             )
             if self._payment_due:
                 await workflow.execute_activity_method(
@@ -262,7 +270,8 @@ class SelfServeSignupWorkflow:
         self._set_status(CustomerStatus.AWAITING_ACTIVATION)
         self._stage = "creating the account"
         try:
-            account = await workflow.execute_activity_method(
+            account = await database_step(
+                self._local_steps,
                 AccountActivities.create_account,
                 CreateAccountInput(
                     customer_id=data.customer_id,
@@ -273,9 +282,8 @@ class SelfServeSignupWorkflow:
                     activation_expires_at=self._activation_deadline,
                 ),
                 summary="create the customer account",
-                **DATABASE_STEP,
             )
-        except ActivityError as error:
+        except StepFailure as error:
             refusal = business_refusal(error)
             if refusal is None:
                 raise
@@ -352,20 +360,20 @@ class SelfServeSignupWorkflow:
         self._stage = "making the account active"
         self._refresh_details()
         if self._paid is not None:
-            await workflow.execute_activity_method(
+            await database_step(
+                self._local_steps,
                 BalanceActivities.record_payment,
                 RecordPaymentInput(customer_id=customer.customer_id, payment=self._paid),
                 summary="record the payment and credit the balance",
-                **DATABASE_STEP,
             )
-        await workflow.execute_activity_method(
+        await database_step(
+            self._local_steps,
             AccountActivities.add_contact_administrator,
             customer,
             summary="contact becomes Account Administrator",
-            **DATABASE_STEP,
         )
-        await workflow.execute_activity_method(
-            AccountActivities.mark_active, customer, summary="mark active", **DATABASE_STEP
+        await database_step(
+            self._local_steps, AccountActivities.mark_active, customer, summary="mark active"
         )
         self._set_status(CustomerStatus.ACTIVE)
         self._closing = True
@@ -388,11 +396,11 @@ class SelfServeSignupWorkflow:
         status = CustomerStatus.CANCELLED if self._cancel_requested else CustomerStatus.EXPIRED
         self._stage = f"closing the signup ({status.value})"
         self._set_status(status)
-        await workflow.execute_activity_method(
+        await database_step(
+            self._local_steps,
             AccountActivities.mark_status,
             MarkStatusInput(customer_id=self._customer.customer_id, status=status.value),
             summary=f"mark {status.value}",
-            **DATABASE_STEP,
         )
         if self._attempts:
             refunded = await workflow.execute_activity_method(

@@ -9,7 +9,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 from workflows import search_attributes
 from workflows.failures import Refusal, StepFailure, business_refusal
-from workflows.policies import EMAIL_STEP, database_step
+from workflows.policies import EMAIL_STEP, LOCAL_DATABASE_STEPS_PATCH, database_step
 from workflows.signup_metrics import record_status
 
 with workflow.unsafe.imports_passed_through():
@@ -36,7 +36,6 @@ with workflow.unsafe.imports_passed_through():
 Compensation = tuple[str, Callable[[], Awaitable[None]]]
 T = TypeVar("T")
 UNDO_FAILING_STEP_PATCH = "undo-the-failing-step-too"
-LOCAL_DATABASE_STEPS_PATCH = "database-steps-as-local-activities"
 CompensatingActivity = Callable[[Any, "CustomerRef"], Awaitable[None]]
 STEPS = 7
 
