@@ -117,7 +117,7 @@ def _answering_link_errors(invalid: Answer, try_again: Answer, slow_down: Answer
             handle = super().get_route_handler()
 
             async def answer(request: Request) -> Response:
-                app = services(request)
+                app = await services(request)
                 address = request.client.host if request.client else "unknown"
                 customer_id = _named_customer(request)
                 refusal = await app.attempt_limits.admit(address, customer_id)

@@ -9,7 +9,7 @@ from temporalio.client import Client
 from domain.settings import Settings
 from starter.activation import Activation
 from starter.api import activation_pages, customers, devmail, health, inventory, metrics, webhooks
-from starter.api.access_log import install_access_log
+from starter.api.access_log import AccessLog
 from starter.api.codec import codec_app
 from starter.api.dependencies import Services
 from starter.api.errors import install_error_handlers
@@ -50,7 +50,7 @@ def create_app(
         mail_dir=mail_dir,
     )
     install_error_handlers(app)
-    install_access_log(app, app.state.services.metrics)
+    app.add_middleware(AccessLog, metrics=app.state.services.metrics)
     app.include_router(customers.router)
     app.include_router(inventory.router)
     app.include_router(health.router)

@@ -32,7 +32,8 @@ class Services:
     mail_dir: Path | None = None
 
 
-def services(request: Request) -> Services:
+async def services(request: Request) -> Services:
+    # async: FastAPI runs a plain `def` dependency in a worker thread, on every request.
     found: Services = request.app.state.services
     return found
 
