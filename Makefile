@@ -47,7 +47,6 @@ test-faults: $(STAMP)
 
 # Figures, never assertions: starts its own dev server, workers and API (see bench/README.md).
 bench: $(STAMP)
-	$(BYTECODE)
 	$(BIN)/python -m bench.run
 
 clean:

@@ -10,7 +10,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 import worker as service_worker
-from bench.bare import TASK_QUEUE_VARIABLE, BareWorkflow, noop
+from bench.bare import TASK_QUEUE_VARIABLE, BareLocalStepsWorkflow, BareWorkflow, noop
 
 
 async def serve() -> None:
@@ -18,7 +18,7 @@ async def serve() -> None:
     bare = Worker(
         client,
         task_queue=os.environ[TASK_QUEUE_VARIABLE],
-        workflows=[BareWorkflow],
+        workflows=[BareWorkflow, BareLocalStepsWorkflow],
         activities=[noop],
         workflow_runner=service_worker.workflow_runner(),
     )

@@ -5,8 +5,10 @@ touches `make run`'s state or the test database.
 """
 
 import asyncio
+import compileall
 import contextlib
 import os
+import shutil
 import socket
 import sys
 import tempfile
@@ -31,6 +33,10 @@ ROOT = Path(__file__).parent.parent
 ACTIVATION_SECRET = "bench-activation-secret-" + "x" * 32
 STRIPE_SECRET_KEY = "sk_test_localstripe"
 STRIPE_WEBHOOK_SECRET = "whsec_bench_" + "0" * 32
+# "business" has nothing to pay up front, so its self-serve signups never reach Stripe; this
+# plan asks for an initial card payment, as the demo's does.
+CARD_PLAN = "business-card"
+CARD_PLAN_FUNDING = Decimal("100.00")
 
 
 def free_port() -> int:
@@ -50,6 +56,8 @@ class Stack:
     processes: list[asyncio.subprocess.Process]
     folder: Path
     roles: dict[str, list[asyncio.subprocess.Process]] = field(default_factory=dict)
+    # Every email the service sent (the SMTP sink runs in this process): activation links.
+    mail: MailSink = field(default_factory=MailSink)
 
     def pids(self, role: str) -> list[int]:
         """Process ids of one role: "temporal", "localstripe", "worker", "api" or "bare"."""
@@ -90,6 +98,11 @@ async def _seed(database_url: str, numbers: int) -> str:
             sessions, white_label_id=created.white_label_id, code="business", name="Business",
             setup_fee=Decimal("25.00"), monthly_fee=Decimal("49.00"),
         )  # fmt: skip
+        await admin.add_plan(
+            sessions, white_label_id=created.white_label_id, code=CARD_PLAN, name="Business (card)",
+            setup_fee=Decimal("25.00"), monthly_fee=Decimal("49.00"),
+            initial_funding=CARD_PLAN_FUNDING,
+        )  # fmt: skip
         block = uuid.uuid4().int % 70 + 20  # +649 BB0 NNNN: valid Auckland numbers
         await admin.add_numbers(
             sessions,
@@ -106,22 +119,29 @@ async def _seed(database_url: str, numbers: int) -> str:
         await engine.dispose()
 
 
-async def _wait_until(check: Callable[[], Awaitable[bool]], what: str, within: float = 60) -> None:
+async def _wait_until(
+    check: Callable[[], Awaitable[bool]], what: str, folder: Path, within: float = 60
+) -> None:
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         with contextlib.suppress(Exception):
             if await check():
                 return
         await asyncio.sleep(0.2)
-    raise SystemExit(f"bench: {what} did not come up within {within:.0f} s")
+    raise SystemExit(f"bench: {what} did not come up within {within:.0f} s (logs: {folder})")
 
 
 @contextlib.asynccontextmanager
 async def bench_stack(database_url: str | None, workers: int) -> AsyncIterator[Stack]:
+    """The stack; its folder (logs, databases) is removed afterwards unless the run failed."""
+    # As `make run` and the image do: the sandbox re-imports the workflow modules per run.
+    compileall.compile_dir(ROOT / "workflows", quiet=1)
     folder = Path(tempfile.mkdtemp(prefix="bench-"))
+    succeeded = False
     database_url = database_url or f"sqlite+aiosqlite:///{folder / 'app.db'}"
     temporal_port, api_port, stripe_port = free_port(), free_port(), free_port()
-    sink = start_sink("127.0.0.1", free_port(), MailSink())
+    mail = MailSink()
+    sink = start_sink("127.0.0.1", free_port(), mail)
     environment = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -146,12 +166,13 @@ async def bench_stack(database_url: str | None, workers: int) -> AsyncIterator[S
         environment=environment,
         processes=[],
         folder=folder,
+        mail=mail,
     )
     try:
         server = await asyncio.create_subprocess_exec(
             *temporal_dev_server(folder / "temporal.db", temporal_port, free_port(), "default"),
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
+            stdout=(folder / "temporal.log").open("wb"),
+            stderr=asyncio.subprocess.STDOUT,
         )
         stack._keep("temporal", server)
 
@@ -159,7 +180,7 @@ async def bench_stack(database_url: str | None, workers: int) -> AsyncIterator[S
             await (await stack.client()).service_client.check_health()
             return True
 
-        await _wait_until(temporal_up, "the Temporal dev server")
+        await _wait_until(temporal_up, "the Temporal dev server", folder)
         stripe = await asyncio.create_subprocess_exec(
             *localstripe_command(stripe_port, folder / "localstripe.pickle", from_scratch=True),
             stdout=asyncio.subprocess.DEVNULL,
@@ -171,7 +192,7 @@ async def bench_stack(database_url: str | None, workers: int) -> AsyncIterator[S
             async with httpx.AsyncClient(auth=(STRIPE_SECRET_KEY, "")) as http:
                 return (await http.get(f"{stack.localstripe_url}/v1/customers")).is_success
 
-        await _wait_until(stripe_up, "localstripe")
+        await _wait_until(stripe_up, "localstripe", folder)
         for _ in range(workers):
             await stack.start("worker.py", role="worker")
         await stack.start("-m", "starter", "api", role="api")
@@ -180,7 +201,7 @@ async def bench_stack(database_url: str | None, workers: int) -> AsyncIterator[S
             async with httpx.AsyncClient() as http:
                 return (await http.get(f"{stack.api_url}/readyz")).status_code == 200
 
-        await _wait_until(api_up, "the API")
+        await _wait_until(api_up, "the API", folder)
         async with httpx.AsyncClient(auth=(STRIPE_SECRET_KEY, "")) as http:
             registered = await http.post(
                 f"{stack.localstripe_url}/_config/webhooks/bench",
@@ -188,6 +209,7 @@ async def bench_stack(database_url: str | None, workers: int) -> AsyncIterator[S
             )
             registered.raise_for_status()
         yield stack
+        succeeded = True
     finally:
         for process in reversed(stack.processes):
             if process.returncode is None:
@@ -197,3 +219,5 @@ async def bench_stack(database_url: str | None, workers: int) -> AsyncIterator[S
             if process.returncode is None:
                 process.kill()
         sink.stop()
+    if succeeded:
+        shutil.rmtree(folder, ignore_errors=True)

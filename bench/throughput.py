@@ -1,25 +1,29 @@
 """Part 1 of `make bench`: WL-managed signups per second next to the engine's ceiling.
 
-Same run, same dev server and machine: a bare workflow with as many no-op activities as a
-WL-managed signup (the ceiling), then real signups through the API. Medians over repeats.
+Same run, same dev server and machine: bare workflows with as many no-op activities as a
+WL-managed signup (the ceilings), then real signups through the API. Medians over repeats,
+with the CPU milliseconds each process spent per workflow, which show where the gap goes.
 """
 
 import asyncio
 import statistics
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 
-from bench.bare import TASK_QUEUE_VARIABLE, BareWorkflow
+from bench.bare import TASK_QUEUE_VARIABLE, BareLocalStepsWorkflow, BareWorkflow
+from bench.cpu import cpu_ms_per_item
 from bench.stack import Stack, bench_stack
 from domain.examples import WL_MANAGED_REQUEST
 
 CONCURRENCY = 32
+Bare = type[BareWorkflow] | type[BareLocalStepsWorkflow]
 
 
-async def _rate(count: int, one: Any) -> float:
+async def rate(count: int, one: Callable[[int], Awaitable[Any]]) -> float:
     """Completions per second of `count` calls of `one`, at most CONCURRENCY at a time."""
     gate = asyncio.Semaphore(CONCURRENCY)
 
@@ -38,23 +42,23 @@ async def start_bare_workers(stack: Stack, workers: int) -> str:
     for _ in range(workers):
         await stack.start("-m", "bench.bare_worker", role="bare", **{TASK_QUEUE_VARIABLE: queue})
     client = await stack.client()
-    await client.execute_workflow(BareWorkflow.run, id=f"warm-{queue}", task_queue=queue)
+    for bare in (BareWorkflow, BareLocalStepsWorkflow):
+        await client.execute_workflow(bare.run, id=f"warm-{uuid.uuid4()}", task_queue=queue)
     return queue
 
 
-async def ceiling(stack: Stack, queue: str, count: int) -> float:
+async def ceiling(stack: Stack, queue: str, count: int, bare: Bare = BareWorkflow) -> float:
     client = await stack.client()
     run = uuid.uuid4().hex[:8]
 
     async def one(index: int) -> None:
-        await client.execute_workflow(
-            BareWorkflow.run, id=f"{queue}-{run}-{index}", task_queue=queue
-        )
+        await client.execute_workflow(bare.run, id=f"{queue}-{run}-{index}", task_queue=queue)
 
-    return await _rate(count, one)
+    return await rate(count, one)
 
 
-def _request() -> dict[str, Any]:
+def wl_managed_request() -> dict[str, Any]:
+    """A WL-managed signup with one number and PBX settings: every step of the workflow."""
     body = {**WL_MANAGED_REQUEST, "plan_code": "business", "numbers": {"count": 1}}
     body["pbx_settings"] = {**WL_MANAGED_REQUEST["pbx_settings"], "outbound_caller_id": None}
     return body
@@ -63,22 +67,48 @@ def _request() -> dict[str, Any]:
 async def service(stack: Stack, count: int) -> float:
     headers = {"Authorization": f"Bearer {stack.api_key}"}
     async with httpx.AsyncClient(base_url=stack.api_url, headers=headers, timeout=120) as http:
-        warm = await http.post("/v1/customers", json=_request())
+        warm = await http.post("/v1/customers", json=wl_managed_request())
         assert warm.status_code == 201, warm.text
 
         async def one(_: int) -> None:
-            answer = await http.post("/v1/customers", json=_request())
+            answer = await http.post("/v1/customers", json=wl_managed_request())
             assert answer.status_code == 201, answer.text
 
-        return await _rate(count, one)
+        return await rate(count, one)
+
+
+def _medians(runs: list[tuple[float, dict[str, float]]]) -> tuple[float, dict[str, float]]:
+    roles = {role for _, cpu in runs for role in cpu}
+    return statistics.median(per_s for per_s, _ in runs), {
+        role: statistics.median(cpu.get(role, 0.0) for _, cpu in runs) for role in sorted(roles)
+    }
 
 
 async def measure(
     database_url: str | None, workers: int, count: int, repeats: int
-) -> dict[str, float]:
+) -> dict[str, Any]:
     async with bench_stack(database_url, workers) as stack:
         queue = await start_bare_workers(stack, workers)
-        ceilings = [await ceiling(stack, queue, count) for _ in range(repeats)]
-        services = [await service(stack, count) for _ in range(repeats)]
-    engine, managed = statistics.median(ceilings), statistics.median(services)
-    return {"ceiling_per_s": engine, "service_per_s": managed, "ratio": managed / engine}
+        engine, local, managed = [], [], []
+        for _ in range(repeats):
+            engine.append(await cpu_ms_per_item(stack, count, lambda: ceiling(stack, queue, count)))
+            local.append(
+                await cpu_ms_per_item(
+                    stack, count, lambda: ceiling(stack, queue, count, BareLocalStepsWorkflow)
+                )
+            )
+            managed.append(await cpu_ms_per_item(stack, count, lambda: service(stack, count)))
+    (engine_rate, engine_cpu), (local_rate, local_cpu) = _medians(engine), _medians(local)
+    managed_rate, managed_cpu = _medians(managed)
+    return {
+        "ceiling_per_s": engine_rate,
+        "ceiling_local_steps_per_s": local_rate,
+        "service_per_s": managed_rate,
+        "ratio": managed_rate / engine_rate,
+        "ratio_to_local_steps": managed_rate / local_rate,
+        "cpu_ms_per_workflow": {
+            "ceiling": engine_cpu,
+            "ceiling_local_steps": local_cpu,
+            "service": managed_cpu,
+        },
+    }
