@@ -39,7 +39,7 @@ from domain.settings import Settings
 from domain.signup import SignupResult, WlManagedSignupInput, workflow_id_for
 from starter.auth import Caller
 from store import audit
-from store.engine import SessionFactory
+from store.engine import SessionFactory, read_only
 from store.schema import Customer, IdempotencyKey, Plan, WhiteLabel
 from workflows import search_attributes
 from workflows.self_serve import SelfServeSignupWorkflow
@@ -74,6 +74,7 @@ class SignupService:
     def __init__(self, client: Client, sessions: SessionFactory, settings: Settings) -> None:
         self._client = client
         self._sessions = sessions
+        self._reads = read_only(sessions)
         self._settings = settings
 
     async def create(
@@ -179,7 +180,7 @@ class SignupService:
     async def _plan_and_white_label(
         self, caller: Caller, plan_code: str
     ) -> tuple[Plan, WhiteLabel]:
-        async with self._sessions() as session:
+        async with self._reads() as session:
             white_label = await session.get_one(WhiteLabel, caller.white_label_id)
             plan = await session.scalar(
                 select(Plan).where(

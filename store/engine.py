@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import (
 
 SessionFactory = async_sessionmaker[AsyncSession]
 CONNECT_TIMEOUT_SECONDS = 5
+READ_ONLY_OPTION = "read_only"
 
 
 def is_sqlite(url: str) -> bool:
@@ -39,10 +40,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin_immediate(connection: Any) -> None:
+def _sqlite_begin(connection: Any) -> None:
     # A transaction that reads a balance or a free number and then writes must hold the
-    # write lock from its first read, or two of them could both see the same state.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # write lock from its first read, or two of them could both see the same state. One that
+    # only reads (a `read_only` session) begins deferred: with WAL it reads beside the writer
+    # instead of queueing for the lock behind every write.
+    if connection.get_execution_options().get(READ_ONLY_OPTION):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create_engine(url: str, **options: Any) -> AsyncEngine:
@@ -50,7 +56,7 @@ def create_engine(url: str, **options: Any) -> AsyncEngine:
         _ensure_sqlite_folder(url)
         engine = create_async_engine(url, **options)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     # A database that does not answer must fail fast, so the API answers 503 and activities
     # retry, instead of every caller hanging on the driver's 60-second connect timeout.
@@ -64,3 +70,11 @@ def create_engine(url: str, **options: Any) -> AsyncEngine:
 
 def create_session_factory(engine: AsyncEngine) -> SessionFactory:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def read_only(sessions: SessionFactory) -> SessionFactory:
+    """Sessions on the same engine for code that only reads (see `_sqlite_begin`)."""
+    engine: AsyncEngine = sessions.kw["bind"]
+    return async_sessionmaker(
+        engine.execution_options(**{READ_ONLY_OPTION: True}), expire_on_commit=False
+    )

@@ -18,7 +18,7 @@ from starter.attempt_limits import AttemptLimits
 from starter.signups import PendingSignups, SignupService
 from starter.stripe_client import stripe_client
 from starter.stripe_events import StripeEvents
-from store.engine import SessionFactory
+from store.engine import SessionFactory, read_only
 
 MAX_BODY_BYTES = 64 * 1024
 """A customer request is about 1 KiB; even 500 extensions with ordinary names and emails fit."""
@@ -40,6 +40,7 @@ def create_app(
     app.state.services = Services(
         settings=settings,
         sessions=sessions,
+        reading_sessions=read_only(sessions),
         temporal=temporal,
         signups=SignupService(temporal, sessions, settings),
         pending=PendingSignups(temporal, sessions, settings),

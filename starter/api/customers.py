@@ -61,7 +61,7 @@ async def create_customer(
     app.metrics.signups_requested.labels(body.path.value).inc()
     if outcome.failure is not None:
         return error_response(422, outcome.failure.type, outcome.failure.message)
-    async with app.sessions() as session:
+    async with app.reading_sessions() as session:
         view = await customer_view(
             session, outcome.customer_id, caller.white_label_id, app.settings
         )
@@ -86,7 +86,7 @@ async def create_customer(
 async def get_customer(
     customer_id: uuid.UUID, app: AppServices, caller: AuthenticatedCaller
 ) -> CustomerView | Response:
-    async with app.sessions() as session:
+    async with app.reading_sessions() as session:
         view = await customer_view(session, customer_id, caller.white_label_id, app.settings)
     if view is None:
         return error_response(404, "NotFound", "no such customer")
@@ -105,7 +105,7 @@ async def list_customers(
     if status is not None:
         query = query.where(Customer.status == status.value)
     query = query.order_by(Customer.created_at.desc(), Customer.id).limit(limit).offset(offset)
-    async with app.sessions() as session:
+    async with app.reading_sessions() as session:
         customers = list(await session.scalars(query))
         return CustomerList(customers=await customer_views(session, customers, app.settings))
 
@@ -113,7 +113,7 @@ async def list_customers(
 async def _view_or_404(
     app: AppServices, caller: AuthenticatedCaller, customer_id: uuid.UUID, status_code: int
 ) -> Response:
-    async with app.sessions() as session:
+    async with app.reading_sessions() as session:
         view = await customer_view(session, customer_id, caller.white_label_id, app.settings)
     if view is None:
         return error_response(404, "NotFound", "no such customer")

@@ -22,6 +22,7 @@ from store.engine import SessionFactory
 class Services:
     settings: Settings
     sessions: SessionFactory
+    reading_sessions: SessionFactory  # for requests that only read: see store.engine.read_only
     temporal: Client
     signups: SignupService
     pending: PendingSignups
@@ -52,7 +53,7 @@ async def caller(
 ) -> Caller:
     if credentials is None:
         raise UNAUTHORIZED
-    async with app.sessions() as session:
+    async with app.reading_sessions() as session:
         found = await caller_for_key(session, credentials.credentials)
     if found is None:
         raise UNAUTHORIZED
