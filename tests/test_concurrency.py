@@ -16,6 +16,7 @@ from tests.conftest import customer_request, make_white_label
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
+@pytest.mark.load
 async def test_fifty_signups_compete_for_thirty_numbers(
     api: httpx.AsyncClient, sessions: SessionFactory
 ) -> None:
@@ -65,6 +66,7 @@ async def test_fifty_signups_compete_for_thirty_numbers(
     assert balance == Decimal("74.00") * 30
 
 
+@pytest.mark.load
 async def test_concurrent_debits_never_pass_the_credit_limit(
     api: httpx.AsyncClient, sessions: SessionFactory
 ) -> None:

@@ -303,6 +303,7 @@ async def test_a_resent_link_supersedes_the_old_one(
     assert (await customer(api, white_label, signup.customer_id))["status"] == "awaiting_payment"
 
 
+@pytest.mark.load
 async def test_activating_again_or_concurrently_is_harmless(
     api: httpx.AsyncClient,
     white_label: WhiteLabelFixture,
