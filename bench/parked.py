@@ -20,6 +20,7 @@ CPU seconds per process role over each phase show where the time goes.
 import argparse
 import asyncio
 import json
+import sys
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -77,6 +78,12 @@ async def start_all(stack: Stack, http: httpx.AsyncClient, count: int, progress:
         progress.starts_done = True
 
 
+def _sample(progress: Progress, sample: dict[str, Any]) -> None:
+    """Kept, and printed at once: a long run that is stopped still leaves its figures."""
+    progress.samples.append(sample)
+    print(f"parked: {sample}", file=sys.stderr, flush=True)
+
+
 async def watch_parking(stack: Stack, links: Links, count: int, progress: Progress) -> None:
     """Samples memory as the activation emails pass each quarter of `count`; returns when
     every started signup is parked, or reports a stall."""
@@ -85,18 +92,11 @@ async def watch_parking(stack: Stack, links: Links, count: int, progress: Progre
     while True:
         parked = links.refresh()
         while due and parked >= count * due[0] / 100:
-            progress.samples.append(
-                {"parked_percent": due.pop(0), "parked": parked, **memory(stack)}
-            )
+            _sample(progress, {"parked_percent": due.pop(0), "parked": parked, **memory(stack)})
         if progress.starts_done and parked >= len(progress.customers):
             if due:  # some starts failed: the last sample is at the end
-                progress.samples.append(
-                    {
-                        "parked_percent": round(100 * parked / count),
-                        "parked": parked,
-                        **memory(stack),
-                    }
-                )
+                percent = round(100 * parked / count)
+                _sample(progress, {"parked_percent": percent, "parked": parked, **memory(stack)})
             return
         if parked != last_count:
             last_count, last_change = parked, time.monotonic()
@@ -132,6 +132,8 @@ async def activate_all(
                 progress.errors.append(f"activate: HTTP {page.status_code}")
                 return
             finished.append(time.perf_counter())
+            if len(finished) % 1000 == 0:
+                print(f"activated: {len(finished)}", file=sys.stderr, flush=True)
 
     await asyncio.gather(*(one(customer, index) for customer, index in progress.customers.items()))
     return finished
