@@ -75,6 +75,4 @@ def create_session_factory(engine: AsyncEngine) -> SessionFactory:
 def read_only(sessions: SessionFactory) -> SessionFactory:
     """Sessions on the same engine for code that only reads (see `_sqlite_begin`)."""
     engine: AsyncEngine = sessions.kw["bind"]
-    return async_sessionmaker(
-        engine.execution_options(**{READ_ONLY_OPTION: True}), expire_on_commit=False
-    )
+    return create_session_factory(engine.execution_options(**{READ_ONLY_OPTION: True}))
