@@ -37,10 +37,10 @@ class Sizes:
 # alone takes longer than that here (about 130 ms of CPU each, see README): that run is
 # `python -m bench.parked --signups 10000`. 1,500 is past the worker's cache of 1,000.
 FULL = Sizes(
-    throughput_signups=60, repeats=3, selfserve_signups=200, parked_signups=1500, api_seconds=60
+    throughput_signups=100, repeats=3, selfserve_signups=200, parked_signups=1500, api_seconds=60
 )
 QUICK = Sizes(
-    throughput_signups=20, repeats=1, selfserve_signups=20, parked_signups=200, api_seconds=10
+    throughput_signups=64, repeats=1, selfserve_signups=20, parked_signups=200, api_seconds=10
 )
 
 

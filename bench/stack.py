@@ -182,7 +182,7 @@ async def bench_stack(database_url: str | None, workers: int) -> AsyncIterator[S
 
         await _wait_until(temporal_up, "the Temporal dev server", folder)
         stripe = await asyncio.create_subprocess_exec(
-            *localstripe_command(stripe_port, folder / "localstripe.pickle", from_scratch=True),
+            *localstripe_command(stripe_port, None),
             stdout=asyncio.subprocess.DEVNULL,
             stderr=(folder / "localstripe.log").open("wb"),
         )

@@ -24,17 +24,25 @@ Bare = type[BareWorkflow] | type[BareLocalStepsWorkflow]
 
 
 async def rate(count: int, one: Callable[[int], Awaitable[Any]]) -> float:
-    """Completions per second of `count` calls of `one`, at most CONCURRENCY at a time."""
+    """Completions per second of `count` calls of `one`, CONCURRENCY at a time, in steady state.
+
+    Counted from the completion that ends the first tenth to the one after which fewer than
+    CONCURRENCY calls are left: the start, while the first calls queue up, and the tail, with
+    the pipeline emptying, are left out, so the figure is the rate the stack keeps up.
+    """
+    assert count >= 2 * CONCURRENCY, "too few calls to have a steady state"
     gate = asyncio.Semaphore(CONCURRENCY)
+    finished: list[float] = []
 
     async def gated(index: int) -> None:
         async with gate:
             await one(index)
+        finished.append(time.perf_counter())
 
-    started = time.perf_counter()
     # A dead worker would leave a workflow waiting forever; the bench must end instead.
     await asyncio.wait_for(asyncio.gather(*(gated(index) for index in range(count))), 600)
-    return count / (time.perf_counter() - started)
+    first, last = count // 10, count - CONCURRENCY
+    return (last - first) / (finished[last] - finished[first])
 
 
 async def start_bare_workers(stack: Stack, workers: int) -> str:

@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 
-def localstripe_command(port: int, state: Path, *, from_scratch: bool = False) -> list[str]:
-    """How `make run` and the tests start this launcher."""
-    launcher = "starter.localstripe_server"
-    command = [sys.executable, "-m", launcher, "--port", str(port), "--state", str(state)]
-    return command + (["--from-scratch"] if from_scratch else [])
+def localstripe_command(port: int, state: Path | None, *, from_scratch: bool = False) -> list[str]:
+    """How `make run`, the tests and the bench start this launcher (`state=None`: in memory)."""
+    command = [sys.executable, "-m", "starter.localstripe_server", "--port", str(port)]
+    if state is None:
+        return [*command, "--in-memory"]
+    return [*command, "--state", str(state)] + (["--from-scratch"] if from_scratch else [])
 
 
 def keep_state_in(state: Path) -> None:
@@ -41,17 +42,31 @@ def keep_state_in(state: Path) -> None:
     resources.Store.dump_to_disk = dump
 
 
+def keep_state_in_memory() -> None:
+    """For the bench: a save re-pickles the whole store, so each write would cost more than
+    the one before it, and thousands of signups would measure localstripe, not the service."""
+    from localstripe import resources
+
+    resources.Store.try_load_from_disk = lambda store: None
+    resources.Store.dump_to_disk = lambda store: None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8420)
-    parser.add_argument("--state", type=Path, required=True, help="file that keeps the state")
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--state", type=Path, help="file that keeps the state")
+    where.add_argument("--in-memory", action="store_true", help="keep no state on disk")
     parser.add_argument("--from-scratch", action="store_true", help="forget the saved state")
     arguments = parser.parse_args()
-    state: Path = arguments.state
-    state.parent.mkdir(parents=True, exist_ok=True)
-    if arguments.from_scratch:
-        state.unlink(missing_ok=True)
-    keep_state_in(state)
+    state: Path | None = arguments.state
+    if state is None:
+        keep_state_in_memory()
+    else:
+        state.parent.mkdir(parents=True, exist_ok=True)
+        if arguments.from_scratch:
+            state.unlink(missing_ok=True)
+        keep_state_in(state)
     from localstripe import server
 
     sys.argv = [sys.argv[0], "--port", str(arguments.port)]

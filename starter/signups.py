@@ -9,7 +9,6 @@ import asyncio
 import contextlib
 import hashlib
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from temporalio.client import (
     Client,
+    WithStartWorkflowOperation,
     WorkflowFailureError,
     WorkflowHandle,
     WorkflowUpdateFailedError,
@@ -101,41 +101,33 @@ class SignupService:
     def _can_take_cards(self, white_label: WhiteLabel) -> bool:
         return white_label.payment_gateway_provider == "stripe" and self._settings.stripe_configured
 
-    async def _start_or_attach(
+    def _start_options(
         self,
-        run: Callable[[Any, Any], Awaitable[SignupResult]],
-        argument: Any,
         *,
         caller: Caller,
         customer_id: uuid.UUID,
         path: SignupPath,
         status: CustomerStatus,
         summary: str,
-    ) -> WorkflowHandle[Any, SignupResult]:
-        """Starts the signup's workflow, or attaches to it when a repeated request finds it."""
-        workflow_id = workflow_id_for(customer_id)
-        try:
-            return await self._client.start_workflow(
-                run,
-                argument,
-                id=workflow_id,
-                task_queue=self._settings.temporal_task_queue,
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-                search_attributes=TypedSearchAttributes(
-                    [
-                        SearchAttributePair(
-                            search_attributes.WHITE_LABEL_ID, str(caller.white_label_id)
-                        ),
-                        SearchAttributePair(search_attributes.CUSTOMER_ID, str(customer_id)),
-                        SearchAttributePair(search_attributes.SIGNUP_PATH, path.value),
-                        SearchAttributePair(search_attributes.SIGNUP_STATUS, status.value),
-                    ]
-                ),
-                static_summary=summary,
-            )
-        except WorkflowAlreadyStartedError:
-            return self._client.get_workflow_handle(workflow_id, result_type=SignupResult)
+    ) -> dict[str, Any]:
+        """How a signup's workflow starts; a repeated request finds the run already there."""
+        return {
+            "id": workflow_id_for(customer_id),
+            "task_queue": self._settings.temporal_task_queue,
+            "id_reuse_policy": WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            "id_conflict_policy": WorkflowIDConflictPolicy.USE_EXISTING,
+            "search_attributes": TypedSearchAttributes(
+                [
+                    SearchAttributePair(
+                        search_attributes.WHITE_LABEL_ID, str(caller.white_label_id)
+                    ),
+                    SearchAttributePair(search_attributes.CUSTOMER_ID, str(customer_id)),
+                    SearchAttributePair(search_attributes.SIGNUP_PATH, path.value),
+                    SearchAttributePair(search_attributes.SIGNUP_STATUS, status.value),
+                ]
+            ),
+            "static_summary": summary,
+        }
 
     async def _start_self_serve(
         self,
@@ -146,7 +138,9 @@ class SignupService:
         white_label: WhiteLabel,
     ) -> SignupOutcome:
         settings = self._settings
-        handle = await self._start_or_attach(
+        # Update-with-start: one request starts the workflow (or finds it) and asks it to
+        # answer once the account is written, and the worker sees both in one workflow task.
+        start = WithStartWorkflowOperation(
             SelfServeSignupWorkflow.run,
             SelfServeSignupInput(
                 customer_id=customer_id,
@@ -157,24 +151,28 @@ class SignupService:
                 reminders=settings.activation_reminders,
                 payment_ttl=settings.payment_ttl,
             ),
-            caller=caller,
-            customer_id=customer_id,
-            path=SignupPath.SELF_SERVE,
-            status=CustomerStatus.AWAITING_ACTIVATION,
-            summary=f"Self-serve signup · plan {plan.code} · {white_label.name}",
+            **self._start_options(
+                caller=caller,
+                customer_id=customer_id,
+                path=SignupPath.SELF_SERVE,
+                status=CustomerStatus.AWAITING_ACTIVATION,
+                summary=f"Self-serve signup · plan {plan.code} · {white_label.name}",
+            ),
         )
         try:
             async with asyncio.timeout(settings.api_wait_seconds):
-                status = await handle.execute_update(SelfServeSignupWorkflow.account_ready)
+                status = await self._client.execute_update_with_start_workflow(
+                    SelfServeSignupWorkflow.account_ready, start_workflow_operation=start
+                )
         except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
             # The client turns the timeout's cancellation into its own error: either way the
             # account is not written yet, and the answer says where to look.
             return SignupOutcome(customer_id=customer_id, finished=False)
-        except (WorkflowUpdateFailedError, RPCError):
+        except (WorkflowAlreadyStartedError, WorkflowUpdateFailedError, RPCError):
             # The workflow already ended (a replayed request): the store has its outcome.
             return SignupOutcome(customer_id=customer_id, finished=False)
         if status == CustomerStatus.FAILED.value:
-            return await self._wait(handle, customer_id)
+            return await self._wait(await start.workflow_handle(), customer_id)
         return SignupOutcome(customer_id=customer_id, finished=False)
 
     async def _plan_and_white_label(
@@ -235,20 +233,23 @@ class SignupService:
         plan: Plan,
         white_label: WhiteLabel,
     ) -> WorkflowHandle[Any, SignupResult]:
-        return await self._start_or_attach(
-            WlManagedSignupWorkflow.run,
-            WlManagedSignupInput(
-                customer_id=customer_id,
-                white_label_id=caller.white_label_id,
-                requested_by_user_id=caller.user_id,
-                request=request,
-            ),
+        options = self._start_options(
             caller=caller,
             customer_id=customer_id,
             path=SignupPath.WL_MANAGED,
             status=CustomerStatus.PROVISIONING,
             summary=f"WL-managed signup · plan {plan.code} · {white_label.name}",
         )
+        signup = WlManagedSignupInput(
+            customer_id=customer_id,
+            white_label_id=caller.white_label_id,
+            requested_by_user_id=caller.user_id,
+            request=request,
+        )
+        try:
+            return await self._client.start_workflow(WlManagedSignupWorkflow.run, signup, **options)
+        except WorkflowAlreadyStartedError:
+            return self._client.get_workflow_handle(options["id"], result_type=SignupResult)
 
     async def _wait(
         self,

@@ -32,13 +32,19 @@ SAVED = {
     "self_serve_declined_then_paid",
     "self_serve_expired",
     "self_serve_cancelled",
-    # Current runs, with local database steps.
+    # Current WL-managed runs, with local database steps.
     "wl_managed_active_local",
     "wl_managed_compensated_local",
+    # Self-serve runs with local database steps, started before the API used update-with-start.
     "self_serve_active_local",
     "self_serve_declined_then_paid_local",
     "self_serve_expired_local",
     "self_serve_cancelled_local",
+    # Current self-serve runs: started with update-with-start.
+    "self_serve_active_with_start",
+    "self_serve_declined_then_paid_with_start",
+    "self_serve_expired_with_start",
+    "self_serve_cancelled_with_start",
 }
 
 
@@ -85,8 +91,8 @@ async def test_fresh_histories_replay(
 @pytest.mark.parametrize(
     ("name", "cards"),
     [
-        ("self_serve_active_local", [CARD_OK]),
-        ("self_serve_declined_then_paid_local", [CARD_DECLINED_ON_CHARGE, CARD_OK]),
+        ("self_serve_active_with_start", [CARD_OK]),
+        ("self_serve_declined_then_paid_with_start", [CARD_DECLINED_ON_CHARGE, CARD_OK]),
     ],
 )
 async def test_fresh_self_serve_histories_replay(
@@ -125,4 +131,4 @@ async def test_a_fresh_cancelled_self_serve_history_replays(
     handle = client.get_workflow_handle(f"customer-{signup.customer_id}")
     await handle.result()
 
-    await assert_replays(await handle.fetch_history(), "self_serve_cancelled_local")
+    await assert_replays(await handle.fetch_history(), "self_serve_cancelled_with_start")

@@ -486,3 +486,17 @@ async def test_a_self_serve_signup_not_yet_written_in_time_is_answered_202_with_
     handle = client.get_workflow_handle(answer["workflow"]["id"])
     assert (await handle.describe()).status is not None
     await handle.terminate("test over: nobody serves its queue")
+
+
+async def test_a_self_serve_create_is_answered_from_the_workflow_task_that_starts_it(
+    api: httpx.AsyncClient, white_label: WhiteLabelFixture, client: Client
+) -> None:
+    signup = await start_signup(api, white_label)
+    assert signup.view["status"] == "awaiting_activation"
+
+    history = await client.get_workflow_handle(signup.view["workflow"]["id"]).fetch_history()
+    kinds = [event.WhichOneof("attributes") for event in history.events]
+    # Update-with-start: the worker gets the start and the API's question in one task.
+    first_task_done = kinds.index("workflow_task_completed_event_attributes")
+    accepted = kinds.index("workflow_execution_update_accepted_event_attributes")
+    assert "workflow_task_started_event_attributes" not in kinds[first_task_done:accepted]

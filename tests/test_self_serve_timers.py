@@ -102,7 +102,7 @@ async def test_nobody_activates_so_two_reminders_go_out_then_the_signup_expires(
         72 * 3600,
         7 * 24 * 3600,
     ]
-    await assert_replays(await handle.fetch_history(), "self_serve_expired_local")
+    await assert_replays(await handle.fetch_history(), "self_serve_expired_with_start")
 
 
 async def test_a_cancelled_signup_sends_no_reminders(
