@@ -10,11 +10,9 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.pool import NullPool
 
 SessionFactory = async_sessionmaker[AsyncSession]
 CONNECT_TIMEOUT_SECONDS = 5
-SQLITE_BUSY_TIMEOUT_SECONDS = 10
 READ_ONLY_OPTION = "read_only"
 
 
@@ -37,7 +35,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
+    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
@@ -53,25 +51,13 @@ def _sqlite_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def _sqlite_engine(url: Any, **options: Any) -> AsyncEngine:
-    engine = create_async_engine(url, **options)
-    event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-    event.listen(engine.sync_engine, "begin", _sqlite_begin)
-    return engine
-
-
 def create_engine(url: str, **options: Any) -> AsyncEngine:
     if is_sqlite(url):
         _ensure_sqlite_folder(url)
-        # SQLite admits one writer at a time. With one pooled connection per process, the
-        # process's other writers wait in the pool and are woken the moment it comes back,
-        # instead of napping in SQLite's busy handler (up to 100 ms a nap) while the lock
-        # sits free; between processes the busy handler still decides. Readers have their
-        # own connections (`read_only`).
-        options.setdefault("pool_size", 1)
-        options.setdefault("max_overflow", 0)
-        options.setdefault("pool_timeout", SQLITE_BUSY_TIMEOUT_SECONDS)
-        return _sqlite_engine(url, **options)
+        engine = create_async_engine(url, **options)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
+        return engine
     # A database that does not answer must fail fast, so the API answers 503 and activities
     # retry, instead of every caller hanging on the driver's 60-second connect timeout.
     options.setdefault("connect_args", {"timeout": CONNECT_TIMEOUT_SECONDS})
@@ -87,12 +73,6 @@ def create_session_factory(engine: AsyncEngine) -> SessionFactory:
 
 
 def read_only(sessions: SessionFactory) -> SessionFactory:
-    """Sessions for code that only reads (see `_sqlite_begin`).
-
-    On SQLite they open a connection of their own, outside the single writer's pool, so a
-    read never waits for a write of the same process; unpooled, so nothing is left to dispose.
-    """
+    """Sessions on the same engine for code that only reads (see `_sqlite_begin`)."""
     engine: AsyncEngine = sessions.kw["bind"]
-    if engine.dialect.name == "sqlite":
-        engine = _sqlite_engine(engine.url, poolclass=NullPool)
     return create_session_factory(engine.execution_options(**{READ_ONLY_OPTION: True}))
