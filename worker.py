@@ -25,6 +25,7 @@ from activities.pbx import PbxActivities
 from domain.examples import warm_up_validators
 from domain.settings import ConfigurationError, Settings, load_settings
 from starter.erasure_schedule import ensure_erasure_schedule
+from starter.gc_tuning import tune_garbage_collector
 from starter.logs import configure_logging
 from starter.process_exit import exit_after
 from starter.stripe_client import stripe_client
@@ -162,6 +163,7 @@ async def run(settings: Settings, interceptors: Sequence[Interceptor] = ()) -> N
     worker = build_worker(
         client, settings, create_session_factory(engine), interceptors=interceptors
     )
+    tune_garbage_collector(first_generation_threshold=None)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

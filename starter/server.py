@@ -6,6 +6,7 @@ import uvicorn
 
 from domain.settings import ConfigurationError, Settings
 from starter.api.app import create_app
+from starter.gc_tuning import tune_garbage_collector
 from starter.logs import configure_logging
 from starter.ports import PortInUse, ensure_free
 from starter.temporal import connect
@@ -36,6 +37,7 @@ async def serve_api(settings: Settings, host: str | None = None, port: int | Non
         mail_dir=settings.dev_mail_dir if settings.dev_mode else None,
     )
     configure_logging(settings.log_format)
+    tune_garbage_collector()
     # uvicorn's own access log prints query strings, and activation links carry a token in
     # theirs; the app logs each request without it instead.
     server = uvicorn.Server(
