@@ -20,6 +20,8 @@ from bench.stack import bench_stack
 
 RESULTS = Path(__file__).parent / "results.json"
 PICTURE = Path(__file__).parent / "results.png"
+# A quick run, or a run of some parts, must not replace the committed figures of a full run.
+PARTIAL_RESULTS = Path(__file__).parent / "results-partial.json"
 POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/bench"
 PARTS = ("throughput", "selfserve", "parked", "api_load")
 
@@ -103,11 +105,16 @@ async def main(quick: bool, parts: list[str]) -> None:
             results["api_load"] = await measure_api_load(sizes.api_seconds, not quick)
         seconds[part] = round(time.perf_counter() - started)
     results["seconds_per_part"] = seconds
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    plot.render(results, PICTURE)
     print()
     print(report.table(results))
-    print(f"\nwritten: {RESULTS.name}, {PICTURE.name}; seconds per part: {seconds}")
+    if not quick and set(parts) == set(PARTS):
+        RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+        plot.render(results, PICTURE)
+        written = f"{RESULTS.name}, {PICTURE.name}"
+    else:
+        PARTIAL_RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+        written = PARTIAL_RESULTS.name
+    print(f"\nwritten: {written}; seconds per part: {seconds}")
 
 
 if __name__ == "__main__":

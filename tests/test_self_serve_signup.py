@@ -500,3 +500,27 @@ async def test_a_self_serve_create_is_answered_from_the_workflow_task_that_start
     first_task_done = kinds.index("workflow_task_completed_event_attributes")
     accepted = kinds.index("workflow_execution_update_accepted_event_attributes")
     assert "workflow_task_started_event_attributes" not in kinds[first_task_done:accepted]
+
+
+async def test_a_self_serve_create_replayed_after_the_signup_ended_starts_nothing_new(
+    api: httpx.AsyncClient, white_label: WhiteLabelFixture, client: Client
+) -> None:
+    body = customer_request(path="self_serve")
+    headers = {**white_label.headers, "Idempotency-Key": f"crm-{uuid.uuid4()}"}
+    first = await api.post("/v1/customers", json=body, headers=headers)
+    assert first.status_code == 202, first.text
+    customer_id = first.json()["customer_id"]
+    again_while_running = await api.post("/v1/customers", json=body, headers=headers)
+    assert again_while_running.json()["customer_id"] == customer_id
+    cancelled = await api.post(f"/v1/customers/{customer_id}/cancel", headers=white_label.headers)
+    assert cancelled.status_code == 200, cancelled.text
+    handle = client.get_workflow_handle(f"customer-{customer_id}")
+    await handle.result()
+
+    replayed = await api.post("/v1/customers", json=body, headers=headers)
+
+    assert replayed.status_code == 202, replayed.text
+    assert replayed.json()["customer_id"] == customer_id
+    assert replayed.json()["status"] == "cancelled"
+    runs = [run async for run in client.list_workflows(f"WorkflowId = 'customer-{customer_id}'")]
+    assert len(runs) == 1
