@@ -248,7 +248,15 @@ async def api(api_url: str) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
-_number_blocks = itertools.count(200 + uuid.uuid4().int % 500)
+# Auckland numbers +649 BBB NNNN are valid for blocks 200 to 999 only (100 to 199 are not, and a
+# four-digit block makes the number too long). A run makes a few hundred white labels, so the
+# blocks go round that range from a random start instead of counting past its end.
+VALID_BLOCKS = range(200, 1000)
+_number_blocks = (
+    VALID_BLOCKS[(start + step) % len(VALID_BLOCKS)]
+    for start in [uuid.uuid4().int % len(VALID_BLOCKS)]
+    for step in itertools.count()
+)
 
 
 @dataclass(frozen=True)
