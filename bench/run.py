@@ -35,8 +35,8 @@ class Sizes:
     api_seconds: float
 
 
-# Sized so `make bench` ends within 15 minutes on the 2-core machine. Parking 10,000 signups
-# alone takes longer than that here (about 130 ms of CPU each, see README): that run is
+# Sized so `make bench` ends within 15 minutes on the 2-core machine. Parking and activating
+# 10,000 signups takes about 15 minutes on its own here (see README): that run is
 # `python -m bench.parked --signups 10000`. 1,500 is past the worker's cache of 1,000.
 FULL = Sizes(
     throughput_signups=100, repeats=3, selfserve_signups=200, parked_signups=1500, api_seconds=60
