@@ -25,7 +25,7 @@ from domain.money import format_amount
 from domain.self_serve import ActivationEmailInput, WlNotice, WlNoticeInput
 from domain.signup import CustomerRef
 from store import audit
-from store.engine import SessionFactory
+from store.engine import SessionFactory, read_only
 from store.schema import Customer, PhoneNumber, Plan, WhiteLabel, WlLedgerEntry, WlUser
 
 TEMPLATES = Environment(
@@ -92,13 +92,14 @@ class EmailActivities:
         activation_secret: bytes | None = None,
     ) -> None:
         self._sessions = sessions
+        self._reads = read_only(sessions)
         self._mailer = mailer
         self._sender = sender
         self._public_base_url = public_base_url
         self._activation_secret = activation_secret
 
     async def _load(self, customer_id: uuid.UUID) -> _Signup:
-        async with self._sessions() as session:
+        async with self._reads() as session:
             customer = await session.get_one(Customer, customer_id)
             return _Signup(
                 customer=customer,
@@ -108,7 +109,7 @@ class EmailActivities:
             )
 
     async def _already_sent(self, dedupe_key: str) -> bool:
-        async with self._sessions() as session:
+        async with self._reads() as session:
             return await audit.already_recorded(session, dedupe_key)
 
     async def _deliver(
@@ -160,7 +161,7 @@ class EmailActivities:
         if await self._already_sent(dedupe_key):
             return
         signup = await self._load(ref.customer_id)
-        async with self._sessions() as session:
+        async with self._reads() as session:
             charge = await session.scalar(
                 select(WlLedgerEntry).where(
                     WlLedgerEntry.idempotency_key == signup_charge_key(ref.customer_id)

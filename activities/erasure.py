@@ -25,7 +25,7 @@ from activities.payments import request_options
 from domain.enums import AdministratorKind, CustomerStatus, SignupPath
 from domain.erasure import ERASED_FIELDS, EraseBatchInput, EraseBatchResult
 from store import audit
-from store.engine import SessionFactory
+from store.engine import SessionFactory, read_only
 from store.schema import AccountAdministrator, Customer, IdempotencyKey, WhiteLabel, utcnow
 
 ABANDONED = (CustomerStatus.EXPIRED.value, CustomerStatus.CANCELLED.value)
@@ -49,6 +49,7 @@ def _abandoned_before(cutoff: datetime) -> ColumnElement[bool]:
 class ErasureActivities:
     def __init__(self, sessions: SessionFactory, stripe_client: stripe.StripeClient | None) -> None:
         self._sessions = sessions
+        self._reads = read_only(sessions)
         self._stripe = stripe_client
 
     @activity.defn
@@ -58,7 +59,7 @@ class ErasureActivities:
         Each customer is erased in a transaction of its own after its Stripe record is gone,
         so a retry after a crash or a Stripe outage redoes only what is not done yet.
         """
-        async with self._sessions() as session:
+        async with self._reads() as session:
             rows = (
                 await session.execute(
                     select(

@@ -31,7 +31,7 @@ from domain.self_serve import (
 from domain.signup import CustomerRef
 from domain.stripe_params import card_only
 from store import audit
-from store.engine import SessionFactory
+from store.engine import SessionFactory, read_only
 from store.schema import Customer, Payment, PaymentAttempt, Plan, WhiteLabel, utcnow
 
 CANCELLABLE = {"requires_payment_method", "requires_confirmation", "requires_action"}
@@ -99,6 +99,7 @@ class PaymentActivities:
         localstripe: bool = False,
     ) -> None:
         self._sessions = sessions
+        self._reads = read_only(sessions)
         self._client = client
         self._card_only = card_only(localstripe)
 
@@ -114,7 +115,7 @@ class PaymentActivities:
     @activity.defn
     async def ensure_stripe_customer(self, ref: CustomerRef) -> str:
         """The customer's Stripe record, created once; the card form saves cards to it."""
-        async with self._sessions() as session:
+        async with self._reads() as session:
             billing = await _billing(session, ref.customer_id)
         if billing.customer.stripe_customer_id:
             return billing.customer.stripe_customer_id
@@ -139,7 +140,7 @@ class PaymentActivities:
     @activity.defn
     async def start_payment_attempt(self, data: PaymentAttemptInput) -> SubmitPaymentResult:
         """Creates (or finds) this attempt's PaymentIntent and confirms it server-side."""
-        async with self._sessions() as session:
+        async with self._reads() as session:
             billing = await _billing(session, data.customer_id)
             row = await session.scalar(
                 select(PaymentAttempt).where(
@@ -225,7 +226,7 @@ class PaymentActivities:
                     },
                 )
         except IntegrityError:
-            async with self._sessions() as session:
+            async with self._reads() as session:
                 found = await session.scalar(
                     select(PaymentAttempt).where(
                         PaymentAttempt.customer_id == data.customer_id,
@@ -245,7 +246,7 @@ class PaymentActivities:
     @activity.defn
     async def cancel_open_payments(self, data: CancelPaymentsInput) -> CancelPaymentsResult:
         """Cancels the customer's unfinished intents; with `refund`, refunds paid ones too."""
-        async with self._sessions() as session:
+        async with self._reads() as session:
             billing = await _billing(session, data.customer_id)
             rows = list(
                 await session.scalars(
@@ -275,14 +276,14 @@ class PaymentActivities:
     @activity.defn
     async def refund_payment(self, data: RefundLatePaymentInput) -> None:
         """A payment that arrived when the signup could no longer take it goes back."""
-        async with self._sessions() as session:
+        async with self._reads() as session:
             billing = await _billing(session, data.customer_id)
         await self._refund(billing, data.payment.payment_intent_id, reason=data.reason)
 
     async def _refund(self, billing: _Billing, payment_intent_id: str, reason: str) -> None:
         # One key marks the refund done here and makes it idempotent at Stripe.
         dedupe_key = f"refund-{payment_intent_id}"
-        async with self._sessions() as session:
+        async with self._reads() as session:
             done = await audit.already_recorded(session, dedupe_key)
         if done:
             return

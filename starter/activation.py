@@ -39,7 +39,7 @@ from domain.settings import Settings
 from domain.signup import SignupResult, workflow_id_for
 from domain.stripe_params import card_only
 from store.availability import UNREACHABLE
-from store.engine import SessionFactory
+from store.engine import SessionFactory, read_only
 from store.schema import Customer, Plan, WhiteLabel
 from workflows.self_serve import SelfServeSignupWorkflow
 
@@ -97,6 +97,7 @@ class Activation:
     ) -> None:
         self._client = client
         self._sessions = sessions
+        self._reads = read_only(sessions)
         self._settings = settings
         self._stripe = stripe_client
         self._card_only = card_only(settings.stripe_api_base is not None)
@@ -129,7 +130,7 @@ class Activation:
 
     async def page(self, customer_id: uuid.UUID) -> SignupPage:
         try:
-            async with self._sessions() as session:
+            async with self._reads() as session:
                 customer = await session.get(Customer, customer_id)
                 if customer is None or customer.path != SignupPath.SELF_SERVE.value:
                     raise LinkInvalid

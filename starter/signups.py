@@ -210,7 +210,7 @@ class SignupService:
             return record.customer_id
         except IntegrityError:
             pass
-        async with self._sessions() as session:
+        async with self._reads() as session:
             existing = await session.scalar(
                 select(IdempotencyKey).where(
                     IdempotencyKey.white_label_id == caller.white_label_id,
@@ -285,6 +285,7 @@ class PendingSignups:
     def __init__(self, client: Client, sessions: SessionFactory, settings: Settings) -> None:
         self._client = client
         self._sessions = sessions
+        self._reads = read_only(sessions)
         self._settings = settings
 
     async def _pending(
@@ -292,7 +293,7 @@ class PendingSignups:
     ) -> WorkflowHandle[SelfServeSignupWorkflow, SignupResult]:
         if not caller.is_administrator:
             raise SignupRejected(FORBIDDEN, f"only a white label administrator may {action}")
-        async with self._sessions() as session:
+        async with self._reads() as session:
             customer = await session.scalar(
                 select(Customer).where(
                     Customer.id == customer_id, Customer.white_label_id == caller.white_label_id

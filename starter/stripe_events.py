@@ -27,7 +27,7 @@ from domain.money import CENT
 from domain.self_serve import PaymentFailed, PaymentSucceeded, RefundLatePaymentInput
 from domain.settings import Settings
 from domain.signup import workflow_id_for
-from store.engine import SessionFactory
+from store.engine import SessionFactory, read_only
 from store.schema import Customer, Payment, PaymentAttempt, StripeEvent, WhiteLabel
 from workflows.late_payment import LatePaymentRefundWorkflow, late_payment_workflow_id
 from workflows.self_serve import SelfServeSignupWorkflow
@@ -89,13 +89,14 @@ class StripeEvents:
     def __init__(self, client: Client, sessions: SessionFactory, settings: Settings) -> None:
         self._client = client
         self._sessions = sessions
+        self._reads = read_only(sessions)
         self._settings = settings
 
     async def handle(self, event: dict[str, Any]) -> str:
         event_id, kind = str(event.get("id", "")), str(event.get("type", ""))
         if kind not in HANDLED or not event_id:
             return "ignored"
-        async with self._sessions() as session:
+        async with self._reads() as session:
             if await session.get(StripeEvent, event_id) is not None:
                 return "duplicate"
         intent: dict[str, Any] = event.get("data", {}).get("object", {})
@@ -117,7 +118,7 @@ class StripeEvents:
             customer_id = uuid.UUID(str(metadata.get("customer_id")))
         except ValueError:
             return None
-        async with self._sessions() as session:
+        async with self._reads() as session:
             attempt = await session.scalar(
                 select(PaymentAttempt).where(
                     PaymentAttempt.stripe_payment_intent_id == str(intent.get("id")),
@@ -147,7 +148,7 @@ class StripeEvents:
 
     async def _late(self, payment: PaymentSucceeded, target: _Target) -> str:
         """The signup has ended: a payment it did not record goes back to the customer."""
-        async with self._sessions() as session:
+        async with self._reads() as session:
             recorded = await session.scalar(
                 select(Payment.id).where(
                     Payment.stripe_payment_intent_id == payment.payment_intent_id

@@ -20,7 +20,7 @@ async def readyz(app: AppServices) -> JSONResponse:
     """The database and Temporal both answer."""
     checks: dict[str, str] = {}
     try:
-        async with app.sessions() as session:
+        async with app.reading_sessions() as session:
             await session.execute(text("SELECT 1"))
         checks["database"] = "ok"
     except Exception:

@@ -21,7 +21,7 @@ router = APIRouter(prefix="/v1", tags=["inventory"])
 @router.get("/plans", response_model=PlanList, responses=ERRORS, summary="The WL's plans")
 async def list_plans(app: AppServices, caller: AuthenticatedCaller) -> PlanList:
     query = select(Plan).where(Plan.white_label_id == caller.white_label_id).order_by(Plan.code)
-    async with app.sessions() as session:
+    async with app.reading_sessions() as session:
         plans = list(await session.scalars(query))
     return PlanList(
         plans=[
@@ -50,7 +50,7 @@ async def list_numbers(
     if status is not None:
         query = query.where(PhoneNumber.status == status.value)
     query = query.order_by(PhoneNumber.e164).limit(limit).offset(offset)
-    async with app.sessions() as session:
+    async with app.reading_sessions() as session:
         numbers = list(await session.scalars(query))
     return NumberList(
         numbers=[
