@@ -20,11 +20,13 @@ from temporalio import activity
 from activities.ledger import signup_charge_key
 from activities.mailer import SmtpMailer
 from domain.activation import activation_link
+from domain.brand import Brand
 from domain.display import human_time
 from domain.money import format_amount
 from domain.self_serve import ActivationEmailInput, WlNotice, WlNoticeInput
 from domain.signup import CustomerRef
 from store import audit
+from store.brands import LogoImage, brand_of, logo_image
 from store.engine import SessionFactory, read_only
 from store.schema import Customer, PhoneNumber, Plan, WhiteLabel, WlLedgerEntry, WlUser
 
@@ -35,26 +37,51 @@ TEMPLATES = Environment(
 )
 
 
+LOGO_CID = "logo"
+
+
 def build_message(
     *,
     sender: str,
-    sender_name: str,
+    brand: Brand,
     recipient: str,
     subject: str,
     template: str,
     message_id: str,
     context: dict[str, object],
+    logo: LogoImage | None = None,
 ) -> EmailMessage:
+    """A plain-text part and an HTML part, both in the white label's brand.
+
+    An uploaded logo travels inside the message (a `cid:` part), so it shows even where the
+    mail client blocks remote images; a logo URL is a remote image whose alt text is the
+    brand's name, and the name is printed beside it either way.
+    """
     message = EmailMessage()
-    _, sender_address = parseaddr(sender)
-    message["From"] = formataddr((sender_name, sender_address))
+    _, platform_address = parseaddr(sender)
+    message["From"] = formataddr(
+        (brand.email_sender_name, brand.email_sender_address or platform_address)
+    )
+    if brand.support_email:
+        message["Reply-To"] = brand.support_email
     message["To"] = recipient
     message["Subject"] = subject
     message["Message-ID"] = message_id
-    message.set_content(TEMPLATES.get_template(f"{template}.txt").render(context))
+    domain = message_id.rpartition("@")[2].rstrip(">") or "localhost"
+    logo_id = f"{LOGO_CID}.{message_id.strip('<>').partition('@')[0]}@{domain}"
+    logo_src = f"cid:{logo_id}" if logo is not None else brand.logo_url
+    values = {**context, "brand": brand, "logo_src": logo_src}
+    message.set_content(TEMPLATES.get_template(f"{template}.txt").render(values))
     message.add_alternative(
-        TEMPLATES.get_template(f"{template}.html").render(context), subtype="html"
+        TEMPLATES.get_template(f"{template}.html").render(values), subtype="html"
     )
+    if logo is not None:
+        html = message.get_body(preferencelist=("html",))
+        assert html is not None
+        maintype, _, subtype = logo.content_type.partition("/")
+        html.add_related(
+            logo.data, maintype=maintype, subtype=subtype, cid=f"<{logo_id}>", disposition="inline"
+        )
     return message
 
 
@@ -64,6 +91,8 @@ class _Signup:
     white_label: WhiteLabel
     plan: Plan
     admin: WlUser
+    brand: Brand
+    logo: LogoImage | None
 
     @property
     def business_name(self) -> str:
@@ -101,11 +130,15 @@ class EmailActivities:
     async def _load(self, customer_id: uuid.UUID) -> _Signup:
         async with self._reads() as session:
             customer = await session.get_one(Customer, customer_id)
+            white_label = await session.get_one(WhiteLabel, customer.white_label_id)
+            brand = await brand_of(session, white_label)
             return _Signup(
                 customer=customer,
-                white_label=await session.get_one(WhiteLabel, customer.white_label_id),
+                white_label=white_label,
                 plan=await session.get_one(Plan, customer.plan_id),
                 admin=await session.get_one(WlUser, customer.created_by_user_id),
+                brand=brand,
+                logo=await logo_image(session, white_label.id) if brand.has_logo_image else None,
             )
 
     async def _already_sent(self, dedupe_key: str) -> bool:
@@ -127,12 +160,13 @@ class EmailActivities:
         domain = address.rpartition("@")[2] or "localhost"
         message = build_message(
             sender=self._sender,
-            sender_name=signup.white_label.name,
+            brand=signup.brand,
             recipient=recipient,
             subject=subject,
             template=template,
             message_id=f"<{dedupe_key.replace(':', '.')}@{domain}>",
-            context={"white_label_name": signup.white_label.name, **context},
+            context=context,
+            logo=signup.logo,
         )
         sent = activity.metric_meter().with_additional_attributes({"kind": kind})
         try:
@@ -207,7 +241,7 @@ class EmailActivities:
         link = activation_link(
             self._public_base_url, self._activation_secret, data.customer_id, data.link_version
         )
-        subject = f"Activate your {signup.white_label.name} account"
+        subject = f"Activate your {signup.brand.display_name} account"
         await self._deliver(
             signup,
             dedupe_key=dedupe_key,
@@ -239,7 +273,7 @@ class EmailActivities:
             dedupe_key=dedupe_key,
             kind="welcome",
             recipient=signup.contact["email"],
-            subject=f"Welcome to {signup.white_label.name}: your account is active",
+            subject=f"Welcome to {signup.brand.display_name}: your account is active",
             template="welcome",
             context={
                 "first_name": signup.contact.get("first_name", ""),

@@ -25,6 +25,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.activation import verify_token
+from domain.brand import Brand
 from domain.enums import CustomerStatus, SignupPath
 from domain.self_serve import (
     ActivateRequest,
@@ -39,6 +40,7 @@ from domain.settings import Settings
 from domain.signup import SignupResult, workflow_id_for
 from domain.stripe_params import card_only
 from store.availability import UNREACHABLE
+from store.brands import brand_of
 from store.engine import SessionFactory, read_only
 from store.schema import Customer, Plan, WhiteLabel
 from workflows.self_serve import SelfServeSignupWorkflow
@@ -72,6 +74,7 @@ class SignupPage:
     first_name: str
     contact_name: str
     white_label_name: str
+    brand: Brand
     plan_name: str
     amount_due: Decimal
     currency: str
@@ -136,6 +139,7 @@ class Activation:
                     raise LinkInvalid
                 plan = await session.get_one(Plan, customer.plan_id)
                 white_label = await session.get_one(WhiteLabel, customer.white_label_id)
+                brand = await brand_of(session, white_label)
         except UNREACHABLE:
             raise TryAgainLater from None
         contact = customer.contact or {}
@@ -144,7 +148,8 @@ class Activation:
             business_name=str((customer.business or {}).get("name", "")),
             first_name=str(contact.get("first_name", "")),
             contact_name=f"{contact.get('first_name', '')} {contact.get('last_name', '')}".strip(),
-            white_label_name=white_label.name,
+            white_label_name=brand.display_name,
+            brand=brand,
             plan_name=plan.name,
             amount_due=plan.initial_funding,
             currency=plan.currency,

@@ -10,8 +10,10 @@ import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from domain.brand import Brand, BrandUpdate
 from domain.enums import NumberStatus, UserRole
 from starter.auth import generate_api_key, hash_api_key
+from store import brands
 from store.engine import SessionFactory
 from store.schema import PhoneNumber, Plan, WhiteLabel, WlUser
 
@@ -222,3 +224,26 @@ async def set_payment_gateway(
         white_label.payment_gateway_provider = provider
         white_label.payment_gateway_account = stripe_account
     return white_label
+
+
+async def brand_white_label(
+    sessions: SessionFactory,
+    *,
+    white_label_id: uuid.UUID,
+    change: BrandUpdate,
+    logo_image: bytes | None = None,
+    remove_logo_image: bool = False,
+) -> Brand:
+    """Changes what the WL's customers see; the CLI's counterpart of PATCH /v1/white-label/brand."""
+    await _require_white_label(sessions, white_label_id)
+    async with sessions.begin() as session:
+        white_label = await session.get_one(WhiteLabel, white_label_id)
+        brand = await brands.update_brand(session, white_label, change)
+        if remove_logo_image:
+            brand = await brands.remove_logo_image(session, white_label)
+        if logo_image is not None:
+            try:
+                brand = await brands.set_logo_image(session, white_label, logo_image)
+            except ValueError as error:
+                raise AdminError(f"--logo: {error}") from None
+    return brand

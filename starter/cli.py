@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 
 from pydantic import ValidationError
 
+from domain.brand import BrandUpdate
 from domain.customer import CreateCustomerRequest
 from domain.enums import UserRole
 from domain.settings import Settings, load_settings
@@ -180,6 +181,61 @@ async def wl_set_payment_gateway(args: argparse.Namespace, settings: Settings) -
             },
             f"{white_label.name} takes cards through Stripe "
             + (f"account {account}" if account else "on the platform's own account"),
+        )
+
+    await _with_sessions(settings, act)
+
+
+BRAND_OPTIONS = {
+    "display_name": "--display-name",
+    "logo_url": "--logo",
+    "primary_colour": "--colour",
+    "support_email": "--support-email",
+    "support_phone": "--support-phone",
+    "email_sender_name": "--sender-name",
+    "email_sender_address": "--sender-address",
+}
+
+
+def _brand_change(args: argparse.Namespace) -> tuple[BrandUpdate, bytes | None]:
+    """The options given, as the API's PATCH body, and the bytes of a logo file if one is given."""
+    values: dict[str, Any] = {
+        name: getattr(args, name) for name in BRAND_OPTIONS if getattr(args, name) is not None
+    }
+    values.update({name: None for name in args.reset})
+    logo: bytes | None = None
+    given = values.get("logo_url")
+    if given is not None and not given.startswith(("https://", "http://")):
+        try:
+            logo = Path(given).read_bytes()
+        except OSError as error:
+            raise UsageError(f"--logo: {given}: {error.strerror}") from None
+        del values["logo_url"]
+    try:
+        return BrandUpdate.model_validate(values), logo
+    except ValidationError as error:
+        first = error.errors()[0]
+        option = BRAND_OPTIONS.get(str(first["loc"][0]), str(first["loc"][0]))
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise UsageError(f"{option}: {message}") from None
+
+
+async def wl_brand(args: argparse.Namespace, settings: Settings) -> None:
+    change, logo = _brand_change(args)
+
+    async def act(sessions: SessionFactory) -> None:
+        brand = await admin.brand_white_label(
+            sessions,
+            white_label_id=args.wl,
+            change=change,
+            logo_image=logo,
+            remove_logo_image="logo_url" in args.reset,
+        )
+        output(
+            args,
+            brand.model_dump(mode="json"),
+            f"{brand.display_name}: colour {brand.primary_colour} (text {brand.text_on_primary}), "
+            f"logo {brand.logo_src or 'none'}, emails from {brand.email_sender_name}",
         )
 
     await _with_sessions(settings, act)
@@ -393,6 +449,25 @@ def build_parser() -> OneLineParser:
     gateway.add_argument("--wl", required=True, type=uuid.UUID)
     gateway.add_argument("--provider", required=True, choices=list(admin.PAYMENT_PROVIDERS))
     gateway.add_argument("--stripe-account", help="a connected account (acct_...)")
+
+    brand = command(wl, "brand", wl_brand, "set what a white label's customers see")
+    brand.add_argument("--wl", required=True, type=uuid.UUID)
+    brand.add_argument("--display-name", dest="display_name")
+    brand.add_argument(
+        "--logo", dest="logo_url", help="an https URL, or a PNG, JPEG or GIF file (at most 60 KiB)"
+    )
+    brand.add_argument("--colour", dest="primary_colour", help="#rrggbb")
+    brand.add_argument("--support-email", dest="support_email")
+    brand.add_argument("--support-phone", dest="support_phone", help="E.164, like +6495550100")
+    brand.add_argument("--sender-name", dest="email_sender_name", help="who emails come from")
+    brand.add_argument("--sender-address", dest="email_sender_address")
+    brand.add_argument(
+        "--reset",
+        action="append",
+        default=[],
+        choices=list(BRAND_OPTIONS),
+        help="put a field back to its neutral default (repeatable); logo_url removes any logo",
+    )
 
     plans = commands.add_parser("plans", help="plans").add_subparsers(dest="plans", required=True)
     plan = command(plans, "add", plans_add, "add a plan to a white label")

@@ -5,6 +5,7 @@ import uuid
 from decimal import Decimal
 from pathlib import Path
 
+from domain.brand import BrandUpdate
 from starter import admin
 from store.engine import SessionFactory
 from store.schema import WhiteLabel
@@ -46,6 +47,17 @@ async def seed_demo(sessions: SessionFactory, remembered: Path) -> dict[str, str
     )
     await admin.set_payment_gateway(
         sessions, white_label_id=created.white_label_id, provider="stripe"
+    )
+    # A brand of its own, so the pages and emails show what a reseller's customers see.
+    await admin.brand_white_label(
+        sessions,
+        white_label_id=created.white_label_id,
+        change=BrandUpdate(
+            primary_colour="#0f766e",
+            support_email="help@demo-telecom.example",
+            support_phone="+6495550000",
+            email_sender_name="Demo Telecom Signups",
+        ),
     )
     await admin.add_numbers(
         sessions,

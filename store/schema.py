@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     ForeignKey,
     Index,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -50,6 +51,29 @@ class WhiteLabel(Base):
     payment_gateway_provider: Mapped[str | None] = mapped_column(String(40))
     payment_gateway_account: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WhiteLabelBrand(Base):
+    """What a WL has set of its brand; a WL without a row shows neutral defaults."""
+
+    __tablename__ = "white_label_brands"
+
+    white_label_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("white_labels.id"), primary_key=True
+    )
+    display_name: Mapped[str | None] = mapped_column(String(100))
+    logo_url: Mapped[str | None] = mapped_column(String(500))
+    # An uploaded logo is deferred: the pages and emails that only need its version do not
+    # load its bytes.
+    logo_image: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    logo_content_type: Mapped[str | None] = mapped_column(String(40))
+    logo_sha256: Mapped[str | None] = mapped_column(String(64))
+    primary_colour: Mapped[str | None] = mapped_column(String(7))
+    support_email: Mapped[str | None] = mapped_column(String(254))
+    support_phone: Mapped[str | None] = mapped_column(String(20))
+    email_sender_name: Mapped[str | None] = mapped_column(String(100))
+    email_sender_address: Mapped[str | None] = mapped_column(String(254))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class WlUser(Base):

@@ -11,6 +11,7 @@ from domain.enums import UserRole
 from starter import admin
 from store.engine import SessionFactory
 from tests.conftest import WhiteLabelFixture, customer_request, make_white_label
+from tests.images import png
 from tests.self_serve_helpers import start_signup
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -21,6 +22,8 @@ class Route:
     method: str
     path: str
     changes_something: bool
+    body: dict[str, object] | None = None
+    content: bytes | None = None
 
     def url(self, customer_id: str) -> str:
         return self.path.replace("{customer_id}", customer_id)
@@ -31,9 +34,11 @@ class Route:
         body = (
             customer_request(path="self_serve")
             if self.url(customer_id) == "/v1/customers"
-            else None
+            else self.body
         )
-        return await api.request(self.method, self.url(customer_id), json=body, headers=headers)
+        return await api.request(
+            self.method, self.url(customer_id), json=body, content=self.content, headers=headers
+        )
 
 
 ROUTES = [
@@ -44,6 +49,12 @@ ROUTES = [
     Route("POST", "/v1/customers/{customer_id}/cancel", changes_something=True),
     Route("GET", "/v1/plans", changes_something=False),
     Route("GET", "/v1/numbers", changes_something=False),
+    Route("GET", "/v1/white-label/brand", changes_something=False),
+    Route(
+        "PATCH", "/v1/white-label/brand", changes_something=True, body={"display_name": "Not me"}
+    ),
+    Route("PUT", "/v1/white-label/brand/logo", changes_something=True, content=png()),
+    Route("DELETE", "/v1/white-label/brand/logo", changes_something=True),
 ]
 READS = [route for route in ROUTES if not route.changes_something]
 CHANGES = [route for route in ROUTES if route.changes_something]

@@ -17,6 +17,7 @@ from activities.ledger import LedgerActivities
 from activities.mailer import SmtpMailer, SmtpSettings
 from activities.numbers import NumberActivities
 from activities.pbx import PbxActivities
+from domain.brand import BrandSettings, effective_brand
 from domain.customer import CreateCustomerRequest, PbxSettings
 from domain.enums import CustomerStatus
 from domain.settings import Settings
@@ -243,7 +244,7 @@ class RejectingHandler:
 def a_message() -> Any:
     return build_message(
         sender="Provisioning <provisioning@wl.example.com>",
-        sender_name="Reseller",
+        brand=effective_brand(str(uuid.uuid4()), "Reseller", BrandSettings()),
         recipient="someone@example.com",
         subject="Test",
         template="wl_confirmation",

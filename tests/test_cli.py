@@ -306,6 +306,46 @@ async def test_set_payment_gateway_lets_a_white_label_take_cards(
     assert stored.payment_gateway_account == "acct_1Reseller42"
 
 
+async def test_wl_brand_sets_the_brand_from_options_and_a_logo_file(
+    settings: Settings, sessions: SessionFactory, tmp_path: Path
+) -> None:
+    from tests.images import png
+
+    created = await starter(
+        settings, "wl", "create", "--name", "Branded", "--admin-email",
+        "ops@branded.example.com", "--json",
+    )  # fmt: skip
+    wl = str(created.json()["white_label_id"])
+    logo = tmp_path / "logo.png"
+    logo.write_bytes(png())
+
+    branded = await starter(
+        settings, "wl", "brand", "--wl", wl, "--display-name", "Kea Comms", "--colour", "#7B2D8E",
+        "--support-email", "help@kea.example.com", "--logo", str(logo), "--json",
+    )  # fmt: skip
+    reset = await starter(
+        settings, "wl", "brand", "--wl", wl, "--reset", "support_email", "--reset", "logo_url",
+        "--json",
+    )  # fmt: skip
+    bad_colour = await starter(settings, "wl", "brand", "--wl", wl, "--colour", "purple")
+    readme = str(ROOT / "README.md")
+    not_an_image = await starter(settings, "wl", "brand", "--wl", wl, "--logo", readme)
+
+    assert branded.code == 0, branded.stderr
+    brand = branded.json()
+    assert brand["display_name"] == "Kea Comms"
+    assert brand["primary_colour"] == "#7b2d8e"
+    assert brand["text_on_primary"] == "#ffffff"
+    assert str(brand["logo_src"]).startswith(f"/brand/{wl}/logo?v=")
+    assert reset.json()["support_email"] is None
+    assert reset.json()["logo_src"] is None
+    assert reset.json()["display_name"] == "Kea Comms"
+    assert bad_colour.code == 2
+    assert bad_colour.stderr.startswith("python -m starter: --colour:")
+    assert not_an_image.code == 2
+    assert "--logo: the logo must be a PNG, JPEG or GIF image" in not_an_image.stderr
+
+
 async def test_the_cli_has_no_way_to_activate_a_self_serve_customer(settings: Settings) -> None:
     for command in (["customers", "activate"], ["customers", "pay"], ["customers", "token"]):
         run = await starter(settings, *command, str(uuid.uuid4()))

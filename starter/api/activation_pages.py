@@ -15,6 +15,7 @@ from fastapi.routing import APIRoute
 from jinja2 import Environment, PackageLoader, select_autoescape
 from pydantic import BaseModel, Field
 
+from domain.brand import Brand, neutral_brand
 from domain.display import human_time
 from domain.enums import CustomerStatus
 from domain.money import format_amount
@@ -30,7 +31,17 @@ Token = Annotated[str, Field(min_length=1, max_length=200)]
 GENERIC = "This link is not valid any more."
 
 
-def security_headers(settings: Settings) -> dict[str, str]:
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def security_headers(settings: Settings, brand: Brand | None = None) -> dict[str, str]:
+    # A WL's logo may live on its own https host: that one host is added to what images may
+    # load from, nothing else.
+    images = "'self' data:"
+    if brand is not None and brand.logo_url and not brand.has_logo_image:
+        images += f" {_origin(brand.logo_url)}"
     stripe = urlsplit(settings.stripe_js_url)
     stripe_origin = f"{stripe.scheme}://{stripe.netloc}"
     api_origin = stripe_origin if settings.stripe_api_base else "https://api.stripe.com"
@@ -40,7 +51,7 @@ def security_headers(settings: Settings) -> dict[str, str]:
             f"script-src 'self' {stripe_origin}",
             f"connect-src 'self' {api_origin}",
             f"frame-src {stripe_origin} https://hooks.stripe.com",
-            "img-src 'self' data:",
+            f"img-src {images}",
             "style-src 'self'",
             "form-action 'self'",
             "base-uri 'none'",
@@ -58,8 +69,9 @@ def security_headers(settings: Settings) -> dict[str, str]:
 
 
 def _html(settings: Settings, template: str, status_code: int = 200, **context: Any) -> Response:
+    brand: Brand = context.setdefault("brand", neutral_brand())
     body = TEMPLATES.get_template(template).render(**context)
-    return HTMLResponse(body, status_code=status_code, headers=security_headers(settings))
+    return HTMLResponse(body, status_code=status_code, headers=security_headers(settings, brand))
 
 
 def _json(settings: Settings, body: dict[str, Any], status_code: int = 200) -> Response:
@@ -85,8 +97,9 @@ def _slow_down(settings: Settings) -> Response:
     return _html(settings, "slow_down.html", 429)
 
 
-def _invalid(settings: Settings, white_label_name: str | None = None) -> Response:
-    return _html(settings, "link_invalid.html", 404, white_label_name=white_label_name)
+def _invalid(settings: Settings) -> Response:
+    # The same neutral page for every bad link: it names no white label.
+    return _html(settings, "link_invalid.html", 404)
 
 
 def _try_again(settings: Settings) -> Response:
@@ -155,7 +168,7 @@ def _page_context(page: SignupPage, token: str) -> dict[str, Any]:
     return {
         "page": page,
         "token": token,
-        "white_label_name": page.white_label_name,
+        "brand": page.brand,
         "amount_due": format_amount(page.amount_due),
     }
 

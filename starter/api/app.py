@@ -8,7 +8,16 @@ from temporalio.client import Client
 
 from domain.settings import Settings
 from starter.activation import Activation
-from starter.api import activation_pages, customers, devmail, health, inventory, metrics, webhooks
+from starter.api import (
+    activation_pages,
+    brand,
+    customers,
+    devmail,
+    health,
+    inventory,
+    metrics,
+    webhooks,
+)
 from starter.api.access_log import AccessLog
 from starter.api.codec import codec_app
 from starter.api.dependencies import Services
@@ -54,6 +63,8 @@ def create_app(
     app.add_middleware(AccessLog, metrics=app.state.services.metrics)
     app.include_router(customers.router)
     app.include_router(inventory.router)
+    app.include_router(brand.router)
+    app.include_router(brand.public)
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(devmail.router)
