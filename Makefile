@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # writing it itself).
 BYTECODE := $(BIN)/python -m compileall -q workflows
 
-.PHONY: run test test-replay test-faults lint typecheck pytest bench clean
+.PHONY: run test test-replay test-faults screenshots lint typecheck pytest bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ test-replay: $(STAMP)
 # Only the fault tests: killed workers, a restarted Temporal server, Stripe and the database down.
 test-faults: $(STAMP)
 	$(BIN)/pytest -q -m faults
+
+# Only the browser tests (Debian's Chromium at /usr/bin/chromium), writing the customer pages'
+# screenshots to docs/screenshots/ (SQLite only).
+screenshots: $(STAMP)
+	TEST_DATABASE_URL= UPDATE_SCREENSHOTS=1 $(BIN)/pytest -q tests/browser
 
 # Figures, never assertions: starts its own dev server, workers and API (see bench/README.md).
 bench: $(STAMP)

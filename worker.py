@@ -123,6 +123,7 @@ def build_activities(settings: Settings, sessions: SessionFactory) -> list[Any]:
         email.send_activation,
         email.send_welcome,
         email.send_wl_notice,
+        email.send_expiry_notice,
         erasure.erase_abandoned_signups,
     ]
 

@@ -286,6 +286,26 @@ class EmailActivities:
         )
 
     @activity.defn
+    async def send_expiry_notice(self, ref: CustomerRef) -> None:
+        """Tells the customer their activation link has expired, and whom to ask for a new one."""
+        dedupe_key = f"customer-{ref.customer_id}:email:expiry_notice"
+        if await self._already_sent(dedupe_key):
+            return
+        signup = await self._load(ref.customer_id)
+        await self._deliver(
+            signup,
+            dedupe_key=dedupe_key,
+            kind="expiry_notice",
+            recipient=signup.contact["email"],
+            subject=f"Your {signup.brand.display_name} activation link has expired",
+            template="expiry_notice",
+            context={
+                "first_name": signup.contact.get("first_name", ""),
+                "business_name": signup.business_name,
+            },
+        )
+
+    @activity.defn
     async def send_wl_notice(self, data: WlNoticeInput) -> None:
         """Tells the WL administrator who created a self-serve signup how it ended."""
         dedupe_key = f"customer-{data.customer_id}:email:wl_notice:{data.kind.value}"

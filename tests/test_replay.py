@@ -45,6 +45,8 @@ SAVED = {
     "self_serve_declined_then_paid_with_start",
     "self_serve_expired_with_start",
     "self_serve_cancelled_with_start",
+    # Expired runs that also tell the customer (the "tell-the-customer-on-expiry" patch).
+    "self_serve_expired_with_notice",
 }
 
 

@@ -25,6 +25,7 @@ from store.engine import SessionFactory
 from store.schema import Customer
 from tests.conftest import BIN, WhiteLabelFixture, customer_request
 from tests.histories_helpers import assert_replays
+from tests.self_serve_helpers import text_of
 from worker import build_worker
 from workflows.self_serve import SelfServeSignupWorkflow
 
@@ -79,9 +80,11 @@ async def test_nobody_activates_so_two_reminders_go_out_then_the_signup_expires(
     assert result.status is CustomerStatus.EXPIRED
     contact = data.request.contact.email
     subjects = [mail["Subject"] for mail in mail_sink.to(contact)]
-    assert len(subjects) == 3
+    assert len(subjects) == 4
     assert subjects[0].startswith("Activate your")
-    assert all(subject.startswith("Reminder: activate your") for subject in subjects[1:])
+    assert all(subject.startswith("Reminder: activate your") for subject in subjects[1:3])
+    assert subjects[3].endswith("activation link has expired")
+    assert "No payment was taken." in text_of(mail_sink.to(contact)[3])
     notices = [mail["Subject"] for mail in mail_sink.to(white_label.admin_email)]
     assert notices == [f"Signup expired: {data.request.business.name}"]
     async with sessions() as session:
@@ -102,7 +105,7 @@ async def test_nobody_activates_so_two_reminders_go_out_then_the_signup_expires(
         72 * 3600,
         7 * 24 * 3600,
     ]
-    await assert_replays(await handle.fetch_history(), "self_serve_expired_with_start")
+    await assert_replays(await handle.fetch_history(), "self_serve_expired_with_notice")
 
 
 async def test_a_cancelled_signup_sends_no_reminders(

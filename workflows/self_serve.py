@@ -55,6 +55,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.signup import CreateAccountInput, CustomerRef, SignupResult
 
 CLOSED = {CustomerStatus.EXPIRED, CustomerStatus.CANCELLED, CustomerStatus.FAILED}
+CUSTOMER_EXPIRY_NOTICE_PATCH = "tell-the-customer-on-expiry"
 
 
 def _utc(moment: datetime) -> str:
@@ -418,6 +419,12 @@ class SelfServeSignupWorkflow:
             if status is CustomerStatus.CANCELLED
             else WlNotice.SIGNUP_EXPIRED
         )
+        # Versioned change: newer runs also tell the customer their link has expired and whom
+        # to ask for a new one; runs started before it replay without that email.
+        if status is CustomerStatus.EXPIRED and workflow.patched(CUSTOMER_EXPIRY_NOTICE_PATCH):
+            await self._email(
+                EmailActivities.send_expiry_notice, self._customer, "expiry notice to the customer"
+            )
         await self._refund_extra_payments()
         workflow.set_current_details(f"**Closed:** {status.value}")
         return SignupResult(customer_id=self._customer.customer_id, status=status)

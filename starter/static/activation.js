@@ -38,6 +38,7 @@
     for (let i = 0; i < 60; i++) {
       const answer = await post("/status");
       if (answer.status === "active") {
+        document.querySelectorAll("[data-until-paid]").forEach((element) => element.remove());
         form.replaceChildren();
         const done = document.createElement("p");
         done.textContent = "Payment received. Your account is active: a welcome email is on its way.";
