@@ -141,9 +141,12 @@ class EmailActivities:
                 logo=await logo_image(session, white_label.id) if brand.has_logo_image else None,
             )
 
-    async def _already_sent(self, dedupe_key: str) -> bool:
+    async def _unsent(self, dedupe_key: str, customer_id: uuid.UUID) -> _Signup | None:
+        """The signup an email is about, or None when that email was already sent."""
         async with self._reads() as session:
-            return await audit.already_recorded(session, dedupe_key)
+            if await audit.already_recorded(session, dedupe_key):
+                return None
+        return await self._load(customer_id)
 
     async def _deliver(
         self,
@@ -192,9 +195,9 @@ class EmailActivities:
     async def send_wl_confirmation(self, ref: CustomerRef) -> None:
         """Tells the WL administrator who created a WL-managed account that it is active."""
         dedupe_key = f"customer-{ref.customer_id}:email:wl_confirmation"
-        if await self._already_sent(dedupe_key):
+        signup = await self._unsent(dedupe_key, ref.customer_id)
+        if signup is None:
             return
-        signup = await self._load(ref.customer_id)
         async with self._reads() as session:
             charge = await session.scalar(
                 select(WlLedgerEntry).where(
@@ -235,9 +238,9 @@ class EmailActivities:
         dedupe_key = (
             f"customer-{data.customer_id}:email:activation:v{data.link_version}:r{data.reminder}"
         )
-        if await self._already_sent(dedupe_key):
+        signup = await self._unsent(dedupe_key, data.customer_id)
+        if signup is None:
             return
-        signup = await self._load(data.customer_id)
         link = activation_link(
             self._public_base_url, self._activation_secret, data.customer_id, data.link_version
         )
@@ -265,9 +268,9 @@ class EmailActivities:
     async def send_welcome(self, ref: CustomerRef) -> None:
         """Tells the customer their account is active and funded."""
         dedupe_key = f"customer-{ref.customer_id}:email:welcome"
-        if await self._already_sent(dedupe_key):
+        signup = await self._unsent(dedupe_key, ref.customer_id)
+        if signup is None:
             return
-        signup = await self._load(ref.customer_id)
         await self._deliver(
             signup,
             dedupe_key=dedupe_key,
@@ -289,9 +292,9 @@ class EmailActivities:
     async def send_expiry_notice(self, ref: CustomerRef) -> None:
         """Tells the customer their activation link has expired, and whom to ask for a new one."""
         dedupe_key = f"customer-{ref.customer_id}:email:expiry_notice"
-        if await self._already_sent(dedupe_key):
+        signup = await self._unsent(dedupe_key, ref.customer_id)
+        if signup is None:
             return
-        signup = await self._load(ref.customer_id)
         await self._deliver(
             signup,
             dedupe_key=dedupe_key,
@@ -311,9 +314,9 @@ class EmailActivities:
         dedupe_key = f"customer-{data.customer_id}:email:wl_notice:{data.kind.value}"
         if data.reference:
             dedupe_key += f":{data.reference}"
-        if await self._already_sent(dedupe_key):
+        signup = await self._unsent(dedupe_key, data.customer_id)
+        if signup is None:
             return
-        signup = await self._load(data.customer_id)
         await self._deliver(
             signup,
             dedupe_key=dedupe_key,
