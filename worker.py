@@ -22,8 +22,10 @@ from activities.mailer import SmtpMailer, SmtpSettings
 from activities.numbers import NumberActivities
 from activities.payments import PaymentActivities
 from activities.pbx import PbxActivities
+from activities.webhooks import WebhookActivities
 from domain.examples import warm_up_validators
 from domain.settings import ConfigurationError, Settings, load_settings
+from domain.webhooks import OutboxDispatchInput
 from starter.erasure_schedule import ensure_erasure_schedule
 from starter.gc_tuning import tune_garbage_collector
 from starter.logs import configure_logging
@@ -34,7 +36,9 @@ from store.engine import SessionFactory, create_engine, create_session_factory
 from store.migrate import DatabaseNotMigrated, ensure_migrated
 from workflows.erasure import AbandonedSignupErasureWorkflow
 from workflows.late_payment import LatePaymentRefundWorkflow
+from workflows.outbox_dispatch import OutboxDispatchWorkflow, ensure_outbox_dispatcher
 from workflows.self_serve import SelfServeSignupWorkflow
+from workflows.webhook_delivery import WebhookDeliveryWorkflow
 from workflows.wl_managed import WlManagedSignupWorkflow
 
 WORKFLOWS: Sequence[type] = (
@@ -42,6 +46,8 @@ WORKFLOWS: Sequence[type] = (
     SelfServeSignupWorkflow,
     LatePaymentRefundWorkflow,
     AbandonedSignupErasureWorkflow,
+    WebhookDeliveryWorkflow,
+    OutboxDispatchWorkflow,
 )
 
 # Validation libraries the domain models load lazily: deterministic, and heavy to re-import
@@ -100,6 +106,7 @@ def build_activities(settings: Settings, sessions: SessionFactory) -> list[Any]:
     payments = PaymentActivities(sessions, stripe, localstripe=settings.stripe_api_base is not None)
     balances = BalanceActivities(sessions)
     erasure = ErasureActivities(sessions, stripe)
+    webhooks = WebhookActivities(sessions)
     return [
         accounts.create_account,
         accounts.add_wl_administrator,
@@ -125,6 +132,9 @@ def build_activities(settings: Settings, sessions: SessionFactory) -> list[Any]:
         email.send_wl_notice,
         email.send_expiry_notice,
         erasure.erase_abandoned_signups,
+        webhooks.dispatch_outbox,
+        webhooks.deliver_webhook,
+        webhooks.mark_delivery_failed,
     ]
 
 
@@ -161,6 +171,7 @@ async def run(settings: Settings, interceptors: Sequence[Interceptor] = ()) -> N
     await ensure_erasure_schedule(
         client, task_queue=settings.temporal_task_queue, retention=settings.erasure_retention
     )
+    await ensure_outbox_dispatcher(client, settings.temporal_task_queue, OutboxDispatchInput())
     worker = build_worker(
         client, settings, create_session_factory(engine), interceptors=interceptors
     )

@@ -36,6 +36,8 @@ from store.schema import Customer, Payment, PaymentAttempt, Plan, WhiteLabel, ut
 
 CANCELLABLE = {"requires_payment_method", "requires_confirmation", "requires_action"}
 DECLINED_MESSAGE = "Your card was declined. Please try another card."
+# Attempt outcomes the audit trail shows; a success is `payment.received`, from Stripe's event.
+AUDITED_ATTEMPT_STATUSES = {"declined", "canceled"}
 
 
 def minor_units(amount: Decimal) -> int:
@@ -240,8 +242,21 @@ class PaymentActivities:
     async def _set_attempt_status(self, attempt_id: uuid.UUID, status: str) -> None:
         async with self._sessions.begin() as session:
             row = await session.get_one(PaymentAttempt, attempt_id)
-            if row.status != status:
-                row.status = status
+            if row.status == status:
+                return
+            row.status = status
+            if status in AUDITED_ATTEMPT_STATUSES:
+                customer = await session.get_one(Customer, row.customer_id)
+                audit.record(
+                    session,
+                    white_label_id=customer.white_label_id,
+                    customer_id=row.customer_id,
+                    action=f"payment.{status}",
+                    detail={
+                        "attempt": row.attempt,
+                        "payment_intent_id": row.stripe_payment_intent_id,
+                    },
+                )
 
     @activity.defn
     async def cancel_open_payments(self, data: CancelPaymentsInput) -> CancelPaymentsResult:

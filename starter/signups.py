@@ -7,6 +7,7 @@ attaches to the same run instead of starting another.
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import uuid
 from dataclasses import dataclass
@@ -64,6 +65,9 @@ class SignupOutcome:
     customer_id: uuid.UUID
     finished: bool
     failure: FailureView | None = None
+    repeated: bool = False
+    """The Idempotency-Key was already used with this body: the outcome is that earlier
+    request's signup, found again, and nothing new was created (bulk onboarding reports it)."""
 
 
 def request_fingerprint(request: CreateCustomerRequest) -> str:
@@ -82,23 +86,38 @@ class SignupService:
         caller: Caller,
         request: CreateCustomerRequest,
         idempotency_key: str | None = None,
+        *,
+        wait: bool = True,
     ) -> SignupOutcome:
+        """Starts the signup, or finds the one an earlier request with the same key started.
+
+        `wait=False` starts a WL-managed signup without waiting for it to finish: bulk
+        onboarding starts hundreds, and waiting for each would take minutes. A self-serve
+        signup answers once its account row is written either way.
+        """
         if not caller.is_administrator:
             raise SignupRejected(FORBIDDEN, "only a white label administrator creates customers")
         plan, white_label = await self._plan_and_white_label(caller, request.plan_code)
-        if request.path is SignupPath.SELF_SERVE and not self._can_take_cards(white_label):
+        if request.path is SignupPath.SELF_SERVE and not self.can_take_cards(white_label):
             raise SignupRejected(
                 BusinessError.PAYMENT_GATEWAY_MISSING.value,
                 "self_serve signups need a payment gateway: ask the platform operator to run "
                 "`python -m starter wl set-payment-gateway` for this white label",
             )
-        customer_id = await self._customer_id(caller, request, idempotency_key)
+        customer_id, repeated = await self._customer_id(caller, request, idempotency_key)
         if request.path is SignupPath.SELF_SERVE:
-            return await self._start_self_serve(caller, request, customer_id, plan, white_label)
-        handle = await self._start(caller, request, customer_id, plan, white_label)
-        return await self._wait(handle, customer_id)
+            outcome = await self._start_self_serve(caller, request, customer_id, plan, white_label)
+        else:
+            handle = await self._start(caller, request, customer_id, plan, white_label)
+            outcome = (
+                await self._wait(handle, customer_id)
+                if wait
+                else SignupOutcome(customer_id=customer_id, finished=False)
+            )
+        return dataclasses.replace(outcome, repeated=repeated)
 
-    def _can_take_cards(self, white_label: WhiteLabel) -> bool:
+    def can_take_cards(self, white_label: WhiteLabel) -> bool:
+        """Whether the white label may take self-serve signups (they are paid by card)."""
         return white_label.payment_gateway_provider == "stripe" and self._settings.stripe_configured
 
     def _start_options(
@@ -194,9 +213,10 @@ class SignupService:
 
     async def _customer_id(
         self, caller: Caller, request: CreateCustomerRequest, key: str | None
-    ) -> uuid.UUID:
+    ) -> tuple[uuid.UUID, bool]:
+        """The customer id, and whether an earlier request with this key already chose it."""
         if key is None:
-            return uuid.uuid4()
+            return uuid.uuid4(), False
         fingerprint = request_fingerprint(request)
         try:
             async with self._sessions.begin() as session:
@@ -207,7 +227,7 @@ class SignupService:
                     customer_id=uuid.uuid4(),
                 )
                 session.add(record)
-            return record.customer_id
+            return record.customer_id, False
         except IntegrityError:
             pass
         async with self._reads() as session:
@@ -223,7 +243,7 @@ class SignupService:
                 IDEMPOTENCY_CONFLICT,
                 "Idempotency-Key: this key was used with a different request body",
             )
-        return existing.customer_id
+        return existing.customer_id, True
 
     async def _start(
         self,

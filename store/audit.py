@@ -2,17 +2,49 @@
 
 `dedupe_key` makes the row a marker of the effect too: an activity retried after its
 transaction committed finds the row and does nothing twice.
+
+The trail is append-only: the app has no path that changes or removes a row, and the guard
+below refuses one if code ever tries (through the ORM's unit of work or a bulk statement).
 """
 
 import uuid
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Delete, Update, event, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
+from store import outbox
 from store.schema import AuditEntry
 
 WORKFLOW_ACTOR = "system:workflow"
+READ_ACTION = "customer.read"
+
+
+class AuditTrailIsAppendOnly(RuntimeError):
+    """Raised instead of changing or deleting an audit row."""
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_changed_rows(session: Session, _flush: UOWTransaction, _instances: object) -> None:
+    for entry in (*session.dirty, *session.deleted):
+        if isinstance(entry, AuditEntry) and (
+            entry in session.deleted or session.is_modified(entry)
+        ):
+            raise AuditTrailIsAppendOnly("audit rows are never changed or deleted")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_changes(state: ORMExecuteState) -> None:
+    statement = state.statement
+    # An ORM statement's table is an annotated copy of the table: compare by name.
+    if (
+        isinstance(statement, Update | Delete)
+        and getattr(statement.table, "name", None) == AuditEntry.__tablename__
+    ):
+        raise AuditTrailIsAppendOnly("audit rows are never changed or deleted")
 
 
 def record(
@@ -34,6 +66,14 @@ def record(
             detail=detail or {},
             dedupe_key=dedupe_key,
         )
+    )
+    # The webhook event it implies, if any, commits (or rolls back) with the audit row.
+    outbox.add_for_audit(
+        session,
+        white_label_id=white_label_id,
+        customer_id=customer_id,
+        action=action,
+        detail=detail or {},
     )
 
 
@@ -61,3 +101,44 @@ async def record_once(
             detail=detail,
             dedupe_key=dedupe_key,
         )
+
+
+def record_reads(
+    session: AsyncSession,
+    *,
+    white_label_id: uuid.UUID,
+    customer_ids: Iterable[uuid.UUID],
+    actor: str,
+    route: str,
+) -> None:
+    """Who read which customer's contact data, one row per customer shown."""
+    for customer_id in customer_ids:
+        record(
+            session,
+            white_label_id=white_label_id,
+            customer_id=customer_id,
+            actor=actor,
+            action=READ_ACTION,
+            detail={"route": route},
+        )
+
+
+async def entries(
+    session: AsyncSession,
+    white_label_id: uuid.UUID,
+    *,
+    customer_id: uuid.UUID | None = None,
+    since: datetime | None = None,
+    after: tuple[datetime, uuid.UUID] | None = None,
+    limit: int = 100,
+) -> list[AuditEntry]:
+    """A white label's rows, oldest first; `after` continues from the last row of a page."""
+    query = select(AuditEntry).where(AuditEntry.white_label_id == white_label_id)
+    if customer_id is not None:
+        query = query.where(AuditEntry.customer_id == customer_id)
+    if since is not None:
+        query = query.where(AuditEntry.created_at >= since)
+    if after is not None:
+        query = query.where(tuple_(AuditEntry.created_at, AuditEntry.id) > tuple_(*after))
+    query = query.order_by(AuditEntry.created_at, AuditEntry.id).limit(limit)
+    return list(await session.scalars(query))

@@ -43,6 +43,12 @@ class Route:
 
 ROUTES = [
     Route("POST", "/v1/customers", changes_something=True),
+    Route(
+        "POST",
+        "/v1/customers/bulk",
+        changes_something=True,
+        body={"rows": [customer_request(path="self_serve")]},
+    ),
     Route("GET", "/v1/customers", changes_something=False),
     Route("GET", "/v1/customers/{customer_id}", changes_something=False),
     Route("POST", "/v1/customers/{customer_id}/activation-email", changes_something=True),
@@ -50,11 +56,23 @@ ROUTES = [
     Route("GET", "/v1/plans", changes_something=False),
     Route("GET", "/v1/numbers", changes_something=False),
     Route("GET", "/v1/white-label/brand", changes_something=False),
+    Route("GET", "/v1/audit", changes_something=False),
+    Route("GET", "/v1/customers/{customer_id}/events", changes_something=False),
     Route(
         "PATCH", "/v1/white-label/brand", changes_something=True, body={"display_name": "Not me"}
     ),
     Route("PUT", "/v1/white-label/brand/logo", changes_something=True, content=png()),
     Route("DELETE", "/v1/white-label/brand/logo", changes_something=True),
+    Route(
+        "POST",
+        "/v1/webhook-endpoints",
+        changes_something=True,
+        body={"url": "https://hooks.example.com/wl", "event_types": ["customer.created"]},
+    ),
+    Route("GET", "/v1/webhook-endpoints", changes_something=False),
+    Route("DELETE", "/v1/webhook-endpoints/{endpoint_id}", changes_something=True),
+    Route("GET", "/v1/webhook-deliveries", changes_something=False),
+    Route("POST", "/v1/webhook-events/{event_id}/replay", changes_something=True),
 ]
 READS = [route for route in ROUTES if not route.changes_something]
 CHANGES = [route for route in ROUTES if route.changes_something]

@@ -87,6 +87,9 @@ async def test_a_fuzzer_finds_no_server_error_and_no_answer_outside_the_schema(
     process = await asyncio.create_subprocess_exec(
         str(SCHEMATHESIS), "run", f"{api_url}/openapi.json",
         "--checks", "not_a_server_error,response_schema_conformance",
+        # The readiness probe takes no input, and its 503 is its answer when Temporal or the
+        # database is slow to reply (a loaded CI machine), not a server error.
+        "--exclude-path", "/readyz",
         "--header", f"Authorization: Bearer {white_label.admin_key}",
         "--max-examples", "30",
         "--seed", "20261128",

@@ -328,8 +328,9 @@ async def test_wl_brand_sets_the_brand_from_options_and_a_logo_file(
         "--json",
     )  # fmt: skip
     bad_colour = await starter(settings, "wl", "brand", "--wl", wl, "--colour", "purple")
-    readme = str(ROOT / "README.md")
-    not_an_image = await starter(settings, "wl", "brand", "--wl", wl, "--logo", readme)
+    text = tmp_path / "logo.txt"
+    text.write_text("a logo, honestly")
+    not_an_image = await starter(settings, "wl", "brand", "--wl", wl, "--logo", str(text))
 
     assert branded.code == 0, branded.stderr
     brand = branded.json()

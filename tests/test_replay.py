@@ -47,6 +47,10 @@ SAVED = {
     "self_serve_cancelled_with_start",
     # Expired runs that also tell the customer (the "tell-the-customer-on-expiry" patch).
     "self_serve_expired_with_notice",
+    # An outbound webhook retried while its endpoint was down, then delivered.
+    "webhook_delivery_retried",
+    # The outbox dispatcher, mid-run (it never ends: it continues as new).
+    "outbox_dispatch_running",
 }
 
 

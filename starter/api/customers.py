@@ -20,6 +20,7 @@ from starter.signups import (
     SignupRejected,
 )
 from starter.views import customer_view, customer_views
+from store import audit
 from store.schema import Customer
 
 router = APIRouter(prefix="/v1/customers", tags=["customers"])
@@ -90,6 +91,7 @@ async def get_customer(
         view = await customer_view(session, customer_id, caller.white_label_id, app.settings)
     if view is None:
         return error_response(404, "NotFound", "no such customer")
+    await _record_reads(app, caller, [customer_id], "GET /v1/customers/{id}")
     return view
 
 
@@ -107,7 +109,25 @@ async def list_customers(
     query = query.order_by(Customer.created_at.desc(), Customer.id).limit(limit).offset(offset)
     async with app.reading_sessions() as session:
         customers = list(await session.scalars(query))
-        return CustomerList(customers=await customer_views(session, customers, app.settings))
+        views = await customer_views(session, customers, app.settings)
+    await _record_reads(app, caller, [view.customer_id for view in views], "GET /v1/customers")
+    return CustomerList(customers=views)
+
+
+async def _record_reads(
+    app: AppServices, caller: AuthenticatedCaller, customer_ids: list[uuid.UUID], route: str
+) -> None:
+    """The views carry contact data: the audit trail says who was shown whose."""
+    if not customer_ids:
+        return
+    async with app.sessions.begin() as session:
+        audit.record_reads(
+            session,
+            white_label_id=caller.white_label_id,
+            customer_ids=customer_ids,
+            actor=f"wl_user:{caller.user_id}",
+            route=route,
+        )
 
 
 async def _view_or_404(

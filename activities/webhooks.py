@@ -1,0 +1,190 @@
+"""Sending the outbox's events to the white labels' endpoints.
+
+`dispatch_outbox` turns undispatched events into one delivery row and one
+`WebhookDeliveryWorkflow` per subscribed endpoint; `deliver_webhook` makes one HTTP attempt and
+records its outcome, raising on anything but a 2xx so Temporal retries it with backoff.
+"""
+
+import contextlib
+import time
+import uuid
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio import activity
+from temporalio.client import Client
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+
+from domain.webhooks import (
+    ID_HEADER,
+    SIGNATURE_HEADER,
+    DeliverWebhookInput,
+    DeliveryStatus,
+    DispatchOutboxInput,
+    DispatchOutboxResult,
+    WebhookDeliveryInput,
+    signature_header,
+)
+from store import outbox
+from store.engine import SessionFactory, read_only
+from store.schema import WebhookDelivery, WebhookEndpoint, WebhookEvent, utcnow
+
+HTTP_TIMEOUT_SECONDS = 10.0
+DELIVERY_WORKFLOW = "WebhookDeliveryWorkflow"
+
+
+def delivery_workflow_id(delivery: WebhookDelivery) -> str:
+    """One run per (event, endpoint); a replay is a new run with its own suffix."""
+    base = f"webhook-{delivery.event_id}-{delivery.endpoint_id}"
+    return base if delivery.replay == 0 else f"{base}-replay-{delivery.replay}"
+
+
+async def subscribed_endpoints(
+    session: AsyncSession, white_label_id: uuid.UUID, event_type: str
+) -> list[WebhookEndpoint]:
+    endpoints = await session.scalars(
+        select(WebhookEndpoint)
+        .where(WebhookEndpoint.white_label_id == white_label_id)
+        .where(WebhookEndpoint.disabled_at.is_(None))
+        .order_by(WebhookEndpoint.created_at)
+    )
+    return [each for each in endpoints if event_type in each.event_types]
+
+
+async def start_delivery_workflows(
+    client: Client, deliveries: list[WebhookDelivery], task_queue: str, retry_seconds: float
+) -> None:
+    """Starts each delivery's workflow once: a second start (after a crash) finds the first."""
+    for delivery in deliveries:
+        with contextlib.suppress(WorkflowAlreadyStartedError):
+            await client.start_workflow(
+                DELIVERY_WORKFLOW,
+                WebhookDeliveryInput(delivery_id=delivery.id, retry_initial_seconds=retry_seconds),
+                id=delivery_workflow_id(delivery),
+                task_queue=task_queue,
+                # A finished delivery is not started again by a dispatcher that crashed before
+                # marking its event dispatched.
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            )
+
+
+def _short_error(error: Exception) -> str:
+    # The class and message of a transport error (e.g. "ConnectError: All connection attempts
+    # failed") name no secret: headers and body never appear in them.
+    return f"{type(error).__name__}: {error}"[:200]
+
+
+class WebhookActivities:
+    def __init__(self, sessions: SessionFactory) -> None:
+        self._sessions = sessions
+        # The idle dispatcher looks every couple of seconds: on SQLite that look must not take
+        # the write lock, or it would queue behind (and delay) every signup's writes.
+        self._reads = read_only(sessions)
+
+    @activity.defn
+    async def dispatch_outbox(self, data: DispatchOutboxInput) -> DispatchOutboxResult:
+        async with self._reads() as session:
+            waiting = await session.scalar(
+                select(WebhookEvent.id).where(WebhookEvent.dispatched_at.is_(None)).limit(1)
+            )
+        if waiting is None:
+            return DispatchOutboxResult(events=0, deliveries=0)
+        async with self._sessions.begin() as session:
+            events = list(
+                await session.scalars(
+                    select(WebhookEvent)
+                    .where(WebhookEvent.dispatched_at.is_(None))
+                    .order_by(WebhookEvent.created_at, WebhookEvent.sequence)
+                    .limit(data.limit)
+                )
+            )
+            deliveries: list[WebhookDelivery] = []
+            for event in events:
+                for endpoint in await subscribed_endpoints(
+                    session, event.white_label_id, event.type
+                ):
+                    existing = await session.scalar(
+                        select(WebhookDelivery).where(
+                            WebhookDelivery.event_id == event.id,
+                            WebhookDelivery.endpoint_id == endpoint.id,
+                            WebhookDelivery.replay == 0,
+                        )
+                    )
+                    if existing is None:
+                        existing = WebhookDelivery(
+                            event_id=event.id,
+                            endpoint_id=endpoint.id,
+                            replay=0,
+                            status=DeliveryStatus.PENDING.value,
+                            attempts=0,
+                        )
+                        session.add(existing)
+                    deliveries.append(existing)
+        if not events:
+            return DispatchOutboxResult(events=0, deliveries=0)
+        await start_delivery_workflows(
+            activity.client(), deliveries, activity.info().task_queue, data.retry_initial_seconds
+        )
+        async with self._sessions.begin() as session:
+            for event in events:
+                found = await session.get_one(WebhookEvent, event.id)
+                found.dispatched_at = utcnow()
+        return DispatchOutboxResult(events=len(events), deliveries=len(deliveries))
+
+    @activity.defn
+    async def deliver_webhook(self, data: DeliverWebhookInput) -> str:
+        async with self._reads() as session:
+            delivery = await session.get_one(WebhookDelivery, data.delivery_id)
+            if delivery.status != DeliveryStatus.PENDING:
+                return delivery.status
+            event = await session.get_one(WebhookEvent, delivery.event_id)
+            endpoint = await session.get_one(WebhookEndpoint, delivery.endpoint_id)
+            url, secret, disabled = endpoint.url, endpoint.signing_secret, endpoint.disabled_at
+            body = outbox.body_of(event)
+        if disabled is not None:
+            await self._record(data.delivery_id, DeliveryStatus.FAILED, None, "endpoint disabled")
+            return DeliveryStatus.FAILED.value
+        headers = {
+            "Content-Type": "application/json",
+            ID_HEADER: str(event.id),
+            SIGNATURE_HEADER: signature_header(secret, body, int(time.time())),
+        }
+        try:
+            async with httpx.AsyncClient(timeout=HTTP_TIMEOUT_SECONDS) as http:
+                response = await http.post(url, content=body, headers=headers)
+        except httpx.HTTPError as error:
+            await self._record(data.delivery_id, DeliveryStatus.PENDING, None, _short_error(error))
+            raise ApplicationError(f"not delivered: {type(error).__name__}") from None
+        if response.is_success:
+            await self._record(data.delivery_id, DeliveryStatus.DELIVERED, response.status_code)
+            return DeliveryStatus.DELIVERED.value
+        # Like Stripe, every other answer is retried: a 404 may be a deployment in progress.
+        refused = f"HTTP {response.status_code}"
+        await self._record(data.delivery_id, DeliveryStatus.PENDING, response.status_code, refused)
+        raise ApplicationError(f"not delivered: {refused}")
+
+    @activity.defn
+    async def mark_delivery_failed(self, data: DeliverWebhookInput) -> None:
+        """After three days of attempts: the delivery shows as failed (a replay may retry it)."""
+        async with self._sessions.begin() as session:
+            delivery = await session.get_one(WebhookDelivery, data.delivery_id)
+            if delivery.status == DeliveryStatus.PENDING:
+                delivery.status = DeliveryStatus.FAILED.value
+
+    async def _record(
+        self,
+        delivery_id: uuid.UUID,
+        status: DeliveryStatus,
+        status_code: int | None,
+        error: str | None = None,
+    ) -> None:
+        async with self._sessions.begin() as session:
+            delivery = await session.get_one(WebhookDelivery, delivery_id)
+            delivery.attempts += 1
+            delivery.status = status.value
+            delivery.last_status_code = status_code
+            delivery.last_error = error
+            if status == DeliveryStatus.DELIVERED:
+                delivery.delivered_at = utcnow()

@@ -1,0 +1,162 @@
+"""Outbound webhooks: the event types a white label can subscribe to, and how they are signed.
+
+The signature is Stripe's scheme: `Webhook-Signature: t=<unix seconds>,v1=<hex>` where the hex
+is HMAC-SHA256 of `f"{t}.{body}"` keyed by the endpoint's signing secret. Signing the timestamp
+with the body lets a receiver refuse an old request replayed by someone who captured it.
+"""
+
+import hashlib
+import hmac
+import time
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, Field, HttpUrl, field_validator
+
+SIGNATURE_HEADER = "Webhook-Signature"
+ID_HEADER = "Webhook-Id"
+SECRET_PREFIX = "whsec_"  # noqa: S105 (a prefix, not a secret)
+# How old a signed request a receiver should still accept (Stripe's default).
+DEFAULT_TOLERANCE_SECONDS = 300
+# The first wait before a retry (it doubles up to an hour, for three days), and how often the
+# dispatcher looks at the outbox when idle. Both travel in the workflow inputs, so the tests
+# start their dispatcher with a one-second first retry.
+RETRY_INITIAL_SECONDS = 10.0
+POLL_SECONDS = 2.0
+
+
+class WebhookEventType(StrEnum):
+    CREATED = "customer.created"
+    ACTIVATION_EMAIL_SENT = "customer.activation_email_sent"
+    ACTIVATED = "customer.activated"
+    PAYMENT_FAILED = "customer.payment_failed"
+    ACTIVE = "customer.active"
+    EXPIRED = "customer.expired"
+    CANCELLED = "customer.cancelled"
+    FAILED = "customer.failed"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+def signature_header(secret: str, body: bytes, timestamp: int) -> str:
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def verify_signature(
+    secret: str,
+    body: bytes,
+    header: str,
+    *,
+    tolerance_seconds: int = DEFAULT_TOLERANCE_SECONDS,
+    now: float | None = None,
+) -> bool:
+    """What a receiver runs: the body is the raw bytes received, before any JSON parsing."""
+    parts: dict[str, list[str]] = {}
+    for item in header.split(","):
+        key, _, value = item.strip().partition("=")
+        parts.setdefault(key, []).append(value)
+    try:
+        timestamp = int(parts["t"][0])
+    except (KeyError, ValueError):
+        return False
+    if abs((time.time() if now is None else now) - timestamp) > tolerance_seconds:
+        return False
+    expected = signature_header(secret, body, timestamp).partition(",v1=")[2]
+    return any(hmac.compare_digest(expected, given) for given in parts.get("v1", []))
+
+
+def _loopback(host: str | None) -> bool:
+    return host in {"localhost", "127.0.0.1", "::1", "[::1]"}
+
+
+class EndpointCreate(BaseModel):
+    url: Annotated[HttpUrl, Field(max_length=500)] = Field(
+        description="https; plain http only to localhost/127.0.0.1 (local development)"
+    )
+    event_types: list[WebhookEventType] = Field(min_length=1, max_length=8)
+
+    @field_validator("url")
+    @classmethod
+    def _https(cls, url: HttpUrl) -> HttpUrl:
+        if url.scheme != "https" and not _loopback(url.host):
+            raise ValueError("must be https (plain http is allowed to localhost only)")
+        return url
+
+    @field_validator("event_types")
+    @classmethod
+    def _unique(cls, types: list[WebhookEventType]) -> list[WebhookEventType]:
+        if len(set(types)) != len(types):
+            raise ValueError("each event type at most once")
+        return types
+
+
+class Endpoint(BaseModel):
+    id: uuid.UUID
+    url: str
+    event_types: list[WebhookEventType]
+    created_at: datetime
+    disabled_at: datetime | None = None
+
+
+class CreatedEndpoint(Endpoint):
+    signing_secret: str = Field(description="shown in this answer only: keep it")
+
+
+class EndpointList(BaseModel):
+    endpoints: list[Endpoint]
+
+
+class Delivery(BaseModel):
+    id: uuid.UUID
+    event_id: uuid.UUID
+    event_type: WebhookEventType
+    customer_id: uuid.UUID
+    sequence: int
+    endpoint_id: uuid.UUID
+    replay: int = Field(description="0 for the first delivery; 1, 2... for each replay")
+    status: DeliveryStatus
+    attempts: int
+    last_status_code: int | None
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+
+
+class DeliveryList(BaseModel):
+    deliveries: list[Delivery]
+
+
+class Replayed(BaseModel):
+    event_id: uuid.UUID
+    deliveries: list[Delivery]
+
+
+class DeliverWebhookInput(BaseModel):
+    delivery_id: uuid.UUID
+
+
+class WebhookDeliveryInput(BaseModel):
+    delivery_id: uuid.UUID
+    retry_initial_seconds: float = RETRY_INITIAL_SECONDS
+
+
+class DispatchOutboxInput(BaseModel):
+    retry_initial_seconds: float = RETRY_INITIAL_SECONDS
+    limit: int = 100
+
+
+class DispatchOutboxResult(BaseModel):
+    events: int
+    deliveries: int
+
+
+class OutboxDispatchInput(BaseModel):
+    retry_initial_seconds: float = RETRY_INITIAL_SECONDS
+    poll_seconds: float = POLL_SECONDS

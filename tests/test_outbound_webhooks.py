@@ -1,0 +1,463 @@
+"""Outbound webhooks: a white label's own HTTP endpoint hears about its customers, signed,
+in order, once each, and nothing is lost while the endpoint is down."""
+
+import asyncio
+import contextlib
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+from fastapi import FastAPI, Request, Response
+from sqlalchemy import select
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from domain.settings import Settings
+from domain.webhooks import OutboxDispatchInput, verify_signature
+from starter.mailsink import MailSink
+from store import audit
+from store.engine import SessionFactory
+from store.schema import WebhookEvent
+from tests.conftest import WhiteLabelFixture, free_port, make_white_label, serving
+from tests.histories_helpers import assert_replays
+from tests.self_serve_helpers import (
+    CARD_DECLINED_ON_CHARGE,
+    activate_from_email,
+    pay,
+    start_signup,
+    until_status,
+)
+from workflows.outbox_dispatch import ensure_outbox_dispatcher, outbox_dispatch_workflow_id
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+SIGNUP_PAID_BY_CARD = [
+    "customer.created",
+    "customer.activation_email_sent",
+    "customer.activated",
+    "customer.active",
+]
+ALL_TYPES = [
+    *SIGNUP_PAID_BY_CARD,
+    "customer.payment_failed",
+    "customer.expired",
+    "customer.cancelled",
+    "customer.failed",
+]
+
+
+@dataclass
+class Received:
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def event(self) -> dict[str, Any]:
+        parsed: dict[str, Any] = json.loads(self.body)
+        return parsed
+
+
+@dataclass
+class Receiver:
+    """A white label's webhook endpoint: a real HTTP server on loopback that can be stopped."""
+
+    port: int = field(default_factory=free_port)
+    received: list[Received] = field(default_factory=list)
+    _stop: contextlib.AsyncExitStack | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hooks"
+
+    def app(self) -> FastAPI:
+        app = FastAPI()
+
+        @app.post("/hooks")
+        async def hook(request: Request) -> Response:
+            self.received.append(Received(dict(request.headers), await request.body()))
+            return Response(status_code=204)
+
+        return app
+
+    async def start(self) -> None:
+        self._stop = contextlib.AsyncExitStack()
+        await self._stop.enter_async_context(serving(self.app(), self.port))
+
+    async def stop(self) -> None:
+        assert self._stop is not None
+        await self._stop.aclose()
+        self._stop = None
+
+    def for_customer(self, customer_id: str) -> list[dict[str, Any]]:
+        return [each.event for each in self.received if each.event["customer_id"] == customer_id]
+
+    async def until(self, customer_id: str, count: int, timeout: float = 60) -> list[Received]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = [each for each in self.received if each.event["customer_id"] == customer_id]
+            if len(found) >= count:
+                return sorted(found, key=lambda each: int(each.event["sequence"]))
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"{len(self.for_customer(customer_id))} events, expected {count}")
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def dispatcher(client: Client, settings: Settings, worker: Worker) -> None:
+    """What `python worker.py` starts; here with a 1 s first retry instead of 10 s."""
+    await ensure_outbox_dispatcher(
+        client,
+        settings.temporal_task_queue,
+        OutboxDispatchInput(retry_initial_seconds=1, poll_seconds=0.5),
+    )
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def receiver() -> AsyncIterator[Receiver]:
+    running = Receiver()
+    await running.start()
+    yield running
+    if running._stop is not None:
+        await running.stop()
+
+
+async def register(
+    api: httpx.AsyncClient,
+    white_label: WhiteLabelFixture,
+    url: str,
+    event_types: list[str] = ALL_TYPES,
+) -> dict[str, Any]:
+    response = await api.post(
+        "/v1/webhook-endpoints",
+        json={"url": url, "event_types": event_types},
+        headers=white_label.headers,
+    )
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+async def paid_signup(
+    api: httpx.AsyncClient, white_label: WhiteLabelFixture, mail_sink: MailSink, localstripe: str
+) -> str:
+    signup = await start_signup(api, white_label)
+    link = await activate_from_email(api, mail_sink, signup.email)
+    await pay(api, localstripe, link)
+    await until_status(api, white_label, signup.customer_id, "active")
+    return signup.customer_id
+
+
+async def deliveries(
+    api: httpx.AsyncClient, white_label: WhiteLabelFixture, **query: str
+) -> list[dict[str, Any]]:
+    response = await api.get("/v1/webhook-deliveries", params=query, headers=white_label.headers)
+    assert response.status_code == 200, response.text
+    found: list[dict[str, Any]] = response.json()["deliveries"]
+    return found
+
+
+async def test_a_card_paid_signup_is_told_in_order_signed_with_the_endpoint_secret(
+    api: httpx.AsyncClient,
+    white_label: WhiteLabelFixture,
+    mail_sink: MailSink,
+    localstripe: str,
+    dispatcher: None,
+    receiver: Receiver,
+) -> None:
+    endpoint = await register(api, white_label, receiver.url)
+    secret = endpoint["signing_secret"]
+    assert secret.startswith("whsec_")
+
+    customer_id = await paid_signup(api, white_label, mail_sink, localstripe)
+
+    received = await receiver.until(customer_id, len(SIGNUP_PAID_BY_CARD))
+    assert [each.event["type"] for each in received] == SIGNUP_PAID_BY_CARD
+    assert [each.event["sequence"] for each in received] == [1, 2, 3, 4]
+    for each in received:
+        assert verify_signature(secret, each.body, each.headers["webhook-signature"])
+        assert each.headers["webhook-id"] == each.event["id"]
+        assert each.event["white_label_id"] == str(white_label.id)
+        assert each.event["data"]["customer_id"] == customer_id
+        assert "contact" not in each.event["data"]
+        assert "@" not in each.body.decode()  # no email address, no contact data
+    assert received[2].event["data"]["status"] == "awaiting_payment"
+    assert received[3].event["data"]["status"] == "active"
+
+    tampered = received[0].body.replace(b"customer.created", b"customer.cancelled")
+    assert not verify_signature(secret, tampered, received[0].headers["webhook-signature"])
+    assert not verify_signature(
+        "whsec_other", received[0].body, received[0].headers["webhook-signature"]
+    )
+    old = received[0].headers["webhook-signature"]
+    assert not verify_signature(secret, received[0].body, old, now=time.time() + 3600)
+
+    listed = await deliveries(api, white_label, customer_id=customer_id)
+    assert sorted(each["sequence"] for each in listed) == [1, 2, 3, 4]
+    assert {each["status"] for each in listed} == {"delivered"}
+    assert {each["attempts"] for each in listed} == {1}
+    assert all(each["delivered_at"] for each in listed)
+
+
+async def test_only_subscribed_types_reach_an_endpoint_and_never_another_white_labels(
+    api: httpx.AsyncClient,
+    sessions: SessionFactory,
+    white_label: WhiteLabelFixture,
+    mail_sink: MailSink,
+    localstripe: str,
+    dispatcher: None,
+    receiver: Receiver,
+) -> None:
+    await register(api, white_label, receiver.url, ["customer.active"])
+    other_wl = await make_white_label(sessions)
+    other = Receiver()
+    await other.start()
+    try:
+        await register(api, other_wl, other.url)
+        customer_id = await paid_signup(api, white_label, mail_sink, localstripe)
+
+        [active] = await receiver.until(customer_id, 1)
+        assert active.event["type"] == "customer.active"
+        assert active.event["sequence"] == 4  # the sequence counts every event, sent or not
+        await asyncio.sleep(2)
+        assert [each["type"] for each in receiver.for_customer(customer_id)] == ["customer.active"]
+        assert other.received == []
+        assert await deliveries(api, other_wl) == []
+    finally:
+        await other.stop()
+
+
+async def test_an_endpoint_that_is_down_loses_nothing_and_gets_each_event_once(
+    api: httpx.AsyncClient,
+    client: Client,
+    settings: Settings,
+    white_label: WhiteLabelFixture,
+    mail_sink: MailSink,
+    localstripe: str,
+    dispatcher: None,
+    receiver: Receiver,
+) -> None:
+    await register(api, white_label, receiver.url)
+    await receiver.stop()
+
+    customer_id = await paid_signup(api, white_label, mail_sink, localstripe)
+    deadline = time.monotonic() + 30
+    pending: list[dict[str, Any]] = []
+    while time.monotonic() < deadline:
+        pending = await deliveries(api, white_label, customer_id=customer_id)
+        if len(pending) == 4 and all(each["attempts"] >= 2 for each in pending):
+            break
+        await asyncio.sleep(0.3)
+    assert {each["status"] for each in pending} == {"pending"}
+    assert all(each["attempts"] >= 2 for each in pending), pending
+    assert all(each["last_error"].startswith("ConnectError") for each in pending), pending
+
+    await receiver.start()
+    received = await receiver.until(customer_id, 4)
+    assert [each.event["type"] for each in received] == SIGNUP_PAID_BY_CARD
+    await asyncio.sleep(3)
+    assert len(receiver.for_customer(customer_id)) == 4  # once each, no duplicates
+    listed = await deliveries(api, white_label, customer_id=customer_id, status="delivered")
+    assert len(listed) == 4
+
+    first = next(each for each in listed if each["sequence"] == 1)
+    handle = client.get_workflow_handle(f"webhook-{first['event_id']}-{first['endpoint_id']}")
+    assert await handle.result() == "delivered"
+    await assert_replays(await handle.fetch_history(), "webhook_delivery_retried")
+    dispatcher_run = client.get_workflow_handle(
+        outbox_dispatch_workflow_id(settings.temporal_task_queue)
+    )
+    await assert_replays(await dispatcher_run.fetch_history(), "outbox_dispatch_running")
+
+
+async def test_a_declined_card_and_a_cancelled_signup_are_told_too(
+    api: httpx.AsyncClient,
+    white_label: WhiteLabelFixture,
+    mail_sink: MailSink,
+    localstripe: str,
+    dispatcher: None,
+    receiver: Receiver,
+) -> None:
+    await register(
+        api, white_label, receiver.url, ["customer.payment_failed", "customer.cancelled"]
+    )
+    signup = await start_signup(api, white_label)
+    link = await activate_from_email(api, mail_sink, signup.email)
+    assert (await pay(api, localstripe, link, CARD_DECLINED_ON_CHARGE))["status"] == "declined"
+    cancelled = await api.post(
+        f"/v1/customers/{signup.customer_id}/cancel", headers=white_label.headers
+    )
+    assert cancelled.status_code < 300, cancelled.text
+    await until_status(api, white_label, signup.customer_id, "cancelled")
+
+    failed, closed = await receiver.until(signup.customer_id, 2)
+    assert failed.event["type"] == "customer.payment_failed"
+    assert failed.event["data"]["attempt"] == 1
+    assert closed.event["type"] == "customer.cancelled"
+    assert closed.event["data"]["status"] == "cancelled"
+    assert failed.event["sequence"] < closed.event["sequence"]
+
+
+async def test_an_endpoint_answering_an_error_is_retried_and_its_answers_listed(
+    api: httpx.AsyncClient,
+    white_label: WhiteLabelFixture,
+    dispatcher: None,
+) -> None:
+    answers = [500, 503]
+    calls: list[bytes] = []
+    app = FastAPI()
+
+    @app.post("/hooks")
+    async def hook(request: Request) -> Response:
+        calls.append(await request.body())
+        return Response(status_code=answers.pop(0) if answers else 200)
+
+    port = free_port()
+    async with serving(app, port):
+        await register(api, white_label, f"http://localhost:{port}/hooks", ["customer.created"])
+        signup = await start_signup(api, white_label)
+        deadline = time.monotonic() + 30
+        listed: list[dict[str, Any]] = []
+        while time.monotonic() < deadline:
+            listed = await deliveries(api, white_label, customer_id=signup.customer_id)
+            if listed and listed[0]["status"] == "delivered":
+                break
+            await asyncio.sleep(0.2)
+
+    [delivery] = listed
+    assert delivery["status"] == "delivered"
+    assert delivery["attempts"] == 3
+    assert delivery["last_status_code"] == 200
+    assert delivery["last_error"] is None
+    assert len(set(calls)) == 1  # the same body each time
+
+
+async def test_a_replay_sends_the_same_event_again(
+    api: httpx.AsyncClient,
+    white_label: WhiteLabelFixture,
+    mail_sink: MailSink,
+    localstripe: str,
+    dispatcher: None,
+    receiver: Receiver,
+) -> None:
+    endpoint = await register(api, white_label, receiver.url, ["customer.created"])
+    signup = await start_signup(api, white_label)
+    [original] = await receiver.until(signup.customer_id, 1)
+
+    replayed = await api.post(
+        f"/v1/webhook-events/{original.event['id']}/replay", headers=white_label.headers
+    )
+    assert replayed.status_code == 202, replayed.text
+    assert [each["replay"] for each in replayed.json()["deliveries"]] == [1]
+
+    first, again = await receiver.until(signup.customer_id, 2)
+    assert again.body == first.body  # same id, sequence and content
+    assert again.event["id"] == original.event["id"]
+    assert again.event["sequence"] == 1
+    assert verify_signature(
+        endpoint["signing_secret"], again.body, again.headers["webhook-signature"]
+    )
+
+
+async def test_endpoints_are_the_administrators_and_secrets_are_shown_once(
+    api: httpx.AsyncClient,
+    sessions: SessionFactory,
+    white_label: WhiteLabelFixture,
+    receiver: Receiver,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    body = {"url": receiver.url, "event_types": ["customer.created"]}
+    staff = await api.post("/v1/webhook-endpoints", json=body, headers=white_label.staff_headers)
+    assert staff.status_code == 403
+
+    created = await register(api, white_label, receiver.url, ["customer.created"])
+    secret = created["signing_secret"]
+    listed = await api.get("/v1/webhook-endpoints", headers=white_label.staff_headers)
+    assert listed.status_code == 200
+    assert [each["id"] for each in listed.json()["endpoints"]] == [created["id"]]
+    assert secret not in listed.text
+    assert "signing_secret" not in listed.text
+    assert secret not in caplog.text
+
+    other_wl = await make_white_label(sessions)
+    foreign = await api.delete(f"/v1/webhook-endpoints/{created['id']}", headers=other_wl.headers)
+    assert foreign.status_code == 404
+    assert (
+        await api.delete(
+            f"/v1/webhook-endpoints/{created['id']}", headers=white_label.staff_headers
+        )
+    ).status_code == 403
+    disabled = await api.delete(
+        f"/v1/webhook-endpoints/{created['id']}", headers=white_label.headers
+    )
+    assert disabled.status_code == 200
+    assert disabled.json()["disabled_at"]
+
+
+async def change_that_fails(
+    sessions: SessionFactory, white_label: WhiteLabelFixture, customer_id: uuid.UUID
+) -> None:
+    async with sessions.begin() as session:
+        audit.record(
+            session,
+            white_label_id=white_label.id,
+            customer_id=customer_id,
+            action="customer.active",
+        )
+        await session.flush()
+        raise RuntimeError("the change fails after its audit row was written")
+
+
+async def test_an_event_exists_only_if_the_change_it_reports_committed(
+    sessions: SessionFactory, white_label: WhiteLabelFixture
+) -> None:
+    customer_id = uuid.uuid4()
+    with pytest.raises(RuntimeError):
+        await change_that_fails(sessions, white_label, customer_id)
+    async with sessions.begin() as session:
+        for action in ("customer.awaiting_payment", "numbers.allocated", "customer.active"):
+            audit.record(
+                session, white_label_id=white_label.id, customer_id=customer_id, action=action
+            )
+
+    async with sessions() as session:
+        events = await session.scalars(
+            select(WebhookEvent)
+            .where(WebhookEvent.customer_id == customer_id)
+            .order_by(WebhookEvent.sequence)
+        )
+        assert [(event.type, event.sequence) for event in events] == [
+            ("customer.activated", 1),
+            ("customer.active", 2),
+        ]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"url": "http://example.com/hooks", "event_types": ["customer.created"]},
+        {"url": "https://example.com/hooks", "event_types": []},
+        {"url": "https://example.com/hooks", "event_types": ["customer.created"] * 2},
+        {"url": "https://example.com/hooks", "event_types": ["customer.deleted"]},
+    ],
+)
+async def test_an_endpoint_must_be_https_and_name_known_event_types_once(
+    api: httpx.AsyncClient, white_label: WhiteLabelFixture, body: dict[str, object]
+) -> None:
+    response = await api.post("/v1/webhook-endpoints", json=body, headers=white_label.headers)
+    assert response.status_code == 422, response.text
+
+
+async def test_every_worker_start_finds_the_one_dispatcher_already_running(
+    client: Client, settings: Settings, dispatcher: None
+) -> None:
+    handle = client.get_workflow_handle(outbox_dispatch_workflow_id(settings.temporal_task_queue))
+    running = await handle.describe()
+
+    await ensure_outbox_dispatcher(client, settings.temporal_task_queue, OutboxDispatchInput())
+
+    assert (await handle.describe()).run_id == running.run_id
