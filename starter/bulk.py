@@ -36,6 +36,7 @@ from sqlalchemy import select
 from domain.customer import CreateCustomerRequest
 from domain.enums import CustomerStatus, SignupPath
 from domain.errors import BusinessError
+from domain.validation import field_message, field_path
 from starter.auth import Caller
 from starter.signups import (
     FORBIDDEN,
@@ -185,10 +186,8 @@ def _field_errors(error: ValidationError, prefix: str = "") -> list[RowError]:
     """Pydantic's errors with paths as the API's 422 gives them (`contact.email`)."""
     found = []
     for item in error.errors():
-        # Union members add their class name to the location; callers never see those.
-        parts = [str(part) for part in item["loc"] if not str(part)[:1].isupper()]
-        path = ".".join([prefix, *parts] if prefix else parts)
-        message = str(item["msg"]).removeprefix("Value error, ")
+        path = field_path([prefix, *item["loc"]] if prefix else item["loc"])
+        message = field_message(str(item["msg"]))
         found.append(RowError(type=VALIDATION, path=path, message=message))
     return found
 

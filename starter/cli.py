@@ -19,6 +19,7 @@ from domain.brand import BrandUpdate
 from domain.customer import CreateCustomerRequest
 from domain.enums import UserRole
 from domain.settings import Settings, load_settings
+from domain.validation import field_message, field_path
 from starter import admin
 from starter.auth import Caller, caller_for_key
 from store.engine import SessionFactory, create_engine, create_session_factory
@@ -216,7 +217,7 @@ def _brand_change(args: argparse.Namespace) -> tuple[BrandUpdate, bytes | None]:
     except ValidationError as error:
         first = error.errors()[0]
         option = BRAND_OPTIONS.get(str(first["loc"][0]), str(first["loc"][0]))
-        message = str(first["msg"]).removeprefix("Value error, ")
+        message = field_message(str(first["msg"]))
         raise UsageError(f"{option}: {message}") from None
 
 
@@ -294,7 +295,7 @@ async def customers_create(args: argparse.Namespace, settings: Settings) -> None
         raise UsageError(f"--file: not JSON ({error.msg} at line {error.lineno})") from None
     except ValidationError as error:
         first = error.errors()[0]
-        path = ".".join(str(part) for part in first["loc"] if not str(part)[:1].isupper())
+        path = field_path(first["loc"])
         raise UsageError(f"--file: {path}: {first['msg']}") from None
 
     async def act(sessions: SessionFactory) -> None:

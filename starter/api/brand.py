@@ -12,8 +12,7 @@ from fastapi.responses import JSONResponse
 
 from domain.brand import LOGO_MAX_BYTES, Brand, BrandUpdate
 from starter.api.dependencies import AppServices, AuthenticatedCaller
-from starter.api.errors import ErrorEnvelope, FieldError, error_response
-from starter.auth import Caller
+from starter.api.errors import ErrorEnvelope, FieldError, administrators_only, error_response
 from store import brands
 from store.schema import WhiteLabel
 
@@ -25,12 +24,6 @@ ERRORS: dict[int | str, dict[str, object]] = {
 }
 # A year: the URL carries the image's hash, so a new logo gets a new URL.
 IMMUTABLE = "public, max-age=31536000, immutable"
-
-
-def _forbidden(caller: Caller) -> Response | None:
-    if caller.is_administrator:
-        return None
-    return error_response(403, "Forbidden", "only a white label administrator may change the brand")
 
 
 @router.get("", response_model=Brand, responses=ERRORS, summary="The brand customers see")
@@ -45,7 +38,7 @@ async def change_brand(
     body: BrandUpdate, app: AppServices, caller: AuthenticatedCaller
 ) -> Response:
     """Fields left out stay as they are; `null` puts a field back to its neutral default."""
-    if (refused := _forbidden(caller)) is not None:
+    if (refused := administrators_only(caller, "change the brand")) is not None:
         return refused
     async with app.sessions.begin() as session:
         white_label = await session.get_one(WhiteLabel, caller.white_label_id)
@@ -72,7 +65,7 @@ async def change_brand(
 )
 async def upload_logo(request: Request, app: AppServices, caller: AuthenticatedCaller) -> Response:
     """The image's own bytes decide its type, not the Content-Type header or a file name."""
-    if (refused := _forbidden(caller)) is not None:
+    if (refused := administrators_only(caller, "change the brand")) is not None:
         return refused
     data = await request.body()
     try:
@@ -88,7 +81,7 @@ async def upload_logo(request: Request, app: AppServices, caller: AuthenticatedC
 
 @router.delete("/logo", response_model=Brand, responses=ERRORS, summary="Remove the uploaded logo")
 async def remove_logo(app: AppServices, caller: AuthenticatedCaller) -> Response:
-    if (refused := _forbidden(caller)) is not None:
+    if (refused := administrators_only(caller, "change the brand")) is not None:
         return refused
     async with app.sessions.begin() as session:
         white_label = await session.get_one(WhiteLabel, caller.white_label_id)

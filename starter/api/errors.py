@@ -8,6 +8,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
+from domain.validation import field_message, field_path
+from starter.auth import Caller
 from store.availability import UNREACHABLE
 
 RETRY_AFTER_SECONDS = 5
@@ -36,23 +38,16 @@ def error_response(
 
 
 def _field_path(location: tuple[Any, ...]) -> str:
-    parts = [str(part) for part in location]
+    parts = list(location)
     if parts and parts[0] in {"body", "query", "path", "header"}:
         parts = parts[1:]
-    # Union members add their class name to the location; callers never see those.
-    return ".".join(part for part in parts if not part[:1].isupper())
-
-
-def _without_value_error_prefix(message: str) -> str:
-    return message.removeprefix("Value error, ")
+    return field_path(parts)
 
 
 async def _validation_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
     fields = [
-        FieldError(
-            path=_field_path(tuple(item["loc"])), message=_without_value_error_prefix(item["msg"])
-        )
+        FieldError(path=_field_path(tuple(item["loc"])), message=field_message(item["msg"]))
         for item in error.errors()
     ]
     summary = "; ".join(f"{field.path or 'body'}: {field.message}" for field in fields)
@@ -80,6 +75,13 @@ async def _database_unreachable(_request: Request, _error: Exception) -> JSONRes
     )
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+def administrators_only(caller: Caller, action: str) -> JSONResponse | None:
+    """A 403 for a caller who is not a WL administrator; None lets the route go on."""
+    if caller.is_administrator:
+        return None
+    return error_response(403, "Forbidden", f"only a white label administrator may {action}")
 
 
 def install_error_handlers(app: FastAPI) -> None:

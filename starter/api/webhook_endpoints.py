@@ -28,20 +28,13 @@ from domain.webhooks import (
     WebhookEventType,
 )
 from starter.api.dependencies import AppServices, AuthenticatedCaller
-from starter.api.errors import ErrorEnvelope, error_response
-from starter.auth import Caller
+from starter.api.errors import ErrorEnvelope, administrators_only, error_response
 from store.schema import WebhookDelivery, WebhookEndpoint, WebhookEvent, utcnow
 
 router = APIRouter(prefix="/v1", tags=["webhooks"])
 ERRORS: dict[int | str, dict[str, object]] = {
     code: {"model": ErrorEnvelope} for code in (401, 403, 404, 422)
 }
-
-
-def _forbidden(caller: Caller) -> Response | None:
-    if caller.is_administrator:
-        return None
-    return error_response(403, "Forbidden", "only a white label administrator may change webhooks")
 
 
 def _not_found(what: str) -> Response:
@@ -98,7 +91,7 @@ def _delivery(row: WebhookDelivery, event: WebhookEvent) -> Delivery:
 async def create_endpoint(
     body: EndpointCreate, app: AppServices, caller: AuthenticatedCaller
 ) -> Response:
-    if (refused := _forbidden(caller)) is not None:
+    if (refused := administrators_only(caller, "change webhooks")) is not None:
         return refused
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
     async with app.sessions.begin() as session:
@@ -139,7 +132,7 @@ async def list_endpoints(app: AppServices, caller: AuthenticatedCaller) -> Endpo
 async def disable_endpoint(
     endpoint_id: AnyId, app: AppServices, caller: AuthenticatedCaller
 ) -> Response:
-    if (refused := _forbidden(caller)) is not None:
+    if (refused := administrators_only(caller, "change webhooks")) is not None:
         return refused
     if (wanted := _uuid(endpoint_id)) is None:
         return _not_found("webhook endpoint")
@@ -192,7 +185,7 @@ async def list_deliveries(
 )
 async def replay_event(event_id: AnyId, app: AppServices, caller: AuthenticatedCaller) -> Response:
     """The same event (id, sequence, body) again; each replay is a delivery of its own."""
-    if (refused := _forbidden(caller)) is not None:
+    if (refused := administrators_only(caller, "change webhooks")) is not None:
         return refused
     if (wanted := _uuid(event_id)) is None:
         return _not_found("webhook event")

@@ -1,0 +1,16 @@
+"""Pydantic's validation errors as this service shows them: `contact.email: message`.
+
+The API's 422, the bulk report and the CLI all name a bad field the same way.
+"""
+
+from collections.abc import Sequence
+
+
+def field_path(location: Sequence[object]) -> str:
+    """`contact.email` from pydantic's location; the class names unions add are left out."""
+    return ".".join(str(part) for part in location if not str(part)[:1].isupper())
+
+
+def field_message(message: str) -> str:
+    """The message without the "Value error, " pydantic puts before a validator's own."""
+    return message.removeprefix("Value error, ")
