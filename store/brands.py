@@ -33,41 +33,47 @@ def _forget_image(row: WhiteLabelBrand) -> None:
     row.logo_sha256 = None
 
 
+def _shown(white_label: WhiteLabel, row: WhiteLabelBrand | None) -> Brand:
+    return effective_brand(str(white_label.id), white_label.name, _settings(row))
+
+
+async def _row_to_change(session: AsyncSession, white_label: WhiteLabel) -> WhiteLabelBrand:
+    row = await session.get(WhiteLabelBrand, white_label.id)
+    if row is None:
+        row = WhiteLabelBrand(white_label_id=white_label.id)
+        session.add(row)
+    return row
+
+
 async def brand_of(session: AsyncSession, white_label: WhiteLabel) -> Brand:
     row = await session.get(WhiteLabelBrand, white_label.id)
-    return effective_brand(str(white_label.id), white_label.name, _settings(row))
+    return _shown(white_label, row)
 
 
 async def update_brand(
     session: AsyncSession, white_label: WhiteLabel, change: BrandUpdate
 ) -> Brand:
     """Applies the fields the change names; call inside a write transaction."""
-    row = await session.get(WhiteLabelBrand, white_label.id)
-    if row is None:
-        row = WhiteLabelBrand(white_label_id=white_label.id)
-        session.add(row)
+    row = await _row_to_change(session, white_label)
     for name, value in _settings(row).updated(change).model_dump().items():
         if name not in {"has_logo_image", "logo_version"}:
             setattr(row, name, value)
     if change.logo_url is not None:  # the newest logo wins: a URL replaces an uploaded image
         _forget_image(row)
     await session.flush()
-    return effective_brand(str(white_label.id), white_label.name, _settings(row))
+    return _shown(white_label, row)
 
 
 async def set_logo_image(session: AsyncSession, white_label: WhiteLabel, data: bytes) -> Brand:
     """Stores an uploaded logo (ValueError if it is not an allowed image) in place of any other."""
     content_type = logo_content_type(data)
-    row = await session.get(WhiteLabelBrand, white_label.id)
-    if row is None:
-        row = WhiteLabelBrand(white_label_id=white_label.id)
-        session.add(row)
+    row = await _row_to_change(session, white_label)
     row.logo_image = data
     row.logo_content_type = content_type
     row.logo_sha256 = hashlib.sha256(data).hexdigest()
     row.logo_url = None
     await session.flush()
-    return effective_brand(str(white_label.id), white_label.name, _settings(row))
+    return _shown(white_label, row)
 
 
 async def remove_logo_image(session: AsyncSession, white_label: WhiteLabel) -> Brand:
@@ -75,7 +81,7 @@ async def remove_logo_image(session: AsyncSession, white_label: WhiteLabel) -> B
     if row is not None:
         _forget_image(row)
         await session.flush()
-    return effective_brand(str(white_label.id), white_label.name, _settings(row))
+    return _shown(white_label, row)
 
 
 @dataclass(frozen=True)
