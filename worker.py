@@ -14,6 +14,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from activities.accounts import AccountActivities
 from activities.balances import BalanceActivities
 from activities.concise_failures import ConciseFailures
+from activities.conversion import ConversionActivities
 from activities.email import EmailActivities
 from activities.erasure import ErasureActivities
 from activities.heartbeats import AutoHeartbeat
@@ -107,6 +108,7 @@ def build_activities(settings: Settings, sessions: SessionFactory) -> list[Any]:
     balances = BalanceActivities(sessions)
     erasure = ErasureActivities(sessions, stripe)
     webhooks = WebhookActivities(sessions)
+    conversion = ConversionActivities(sessions)
     return [
         accounts.create_account,
         accounts.add_wl_administrator,
@@ -131,6 +133,8 @@ def build_activities(settings: Settings, sessions: SessionFactory) -> list[Any]:
         email.send_welcome,
         email.send_wl_notice,
         email.send_expiry_notice,
+        email.send_conversion_notice,
+        conversion.convert_to_wl_managed,
         erasure.erase_abandoned_signups,
         webhooks.dispatch_outbox,
         webhooks.deliver_webhook,

@@ -27,6 +27,38 @@ async def _load_customer(session: AsyncSession, ref: CustomerRef) -> Customer:
     return customer
 
 
+async def add_wl_administrator_in(session: AsyncSession, data: AdministratorInput) -> None:
+    """Inside the caller's transaction, so a conversion adds the role with everything else."""
+    customer = await _load_customer(session, CustomerRef(customer_id=data.customer_id))
+    user = await session.get_one(WlUser, data.wl_user_id)
+    exists = await session.scalar(
+        select(AccountAdministrator.id).where(
+            AccountAdministrator.customer_id == customer.id,
+            AccountAdministrator.email == user.email,
+        )
+    )
+    if exists is not None:
+        return
+    session.add(
+        AccountAdministrator(
+            customer_id=customer.id,
+            kind=AdministratorKind.WL_ADMINISTRATOR.value,
+            email=user.email,
+            wl_user_id=user.id,
+        )
+    )
+    audit.record(
+        session,
+        white_label_id=customer.white_label_id,
+        customer_id=customer.id,
+        action="account_administrator.added",
+        detail={
+            "kind": AdministratorKind.WL_ADMINISTRATOR.value,
+            "wl_user_id": str(user.id),
+        },
+    )
+
+
 class AccountActivities:
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
@@ -94,34 +126,7 @@ class AccountActivities:
     async def add_wl_administrator(self, data: AdministratorInput) -> None:
         """Makes the requesting WL administrator the customer's Account Administrator."""
         async with self._sessions.begin() as session:
-            customer = await _load_customer(session, CustomerRef(customer_id=data.customer_id))
-            user = await session.get_one(WlUser, data.wl_user_id)
-            exists = await session.scalar(
-                select(AccountAdministrator.id).where(
-                    AccountAdministrator.customer_id == customer.id,
-                    AccountAdministrator.email == user.email,
-                )
-            )
-            if exists is not None:
-                return
-            session.add(
-                AccountAdministrator(
-                    customer_id=customer.id,
-                    kind=AdministratorKind.WL_ADMINISTRATOR.value,
-                    email=user.email,
-                    wl_user_id=user.id,
-                )
-            )
-            audit.record(
-                session,
-                white_label_id=customer.white_label_id,
-                customer_id=customer.id,
-                action="account_administrator.added",
-                detail={
-                    "kind": AdministratorKind.WL_ADMINISTRATOR.value,
-                    "wl_user_id": str(user.id),
-                },
-            )
+            await add_wl_administrator_in(session, data)
 
     @activity.defn
     async def remove_account_administrators(self, ref: CustomerRef) -> None:

@@ -191,6 +191,26 @@ class EmailActivities:
             "email sent", extra={"customer_id": str(signup.customer.id), "kind": kind}
         )
 
+    async def _to_contact(self, ref: CustomerRef, kind: str, subject: str) -> None:
+        """A short notice to the customer's authorized contact, sent once; `kind` names its
+        template and `{brand}` in the subject becomes the brand's name."""
+        dedupe_key = f"customer-{ref.customer_id}:email:{kind}"
+        signup = await self._unsent(dedupe_key, ref.customer_id)
+        if signup is None:
+            return
+        await self._deliver(
+            signup,
+            dedupe_key=dedupe_key,
+            kind=kind,
+            recipient=signup.contact["email"],
+            subject=subject.format(brand=signup.brand.display_name),
+            template=kind,
+            context={
+                "first_name": signup.contact.get("first_name", ""),
+                "business_name": signup.business_name,
+            },
+        )
+
     @activity.defn
     async def send_wl_confirmation(self, ref: CustomerRef) -> None:
         """Tells the WL administrator who created a WL-managed account that it is active."""
@@ -291,22 +311,12 @@ class EmailActivities:
     @activity.defn
     async def send_expiry_notice(self, ref: CustomerRef) -> None:
         """Tells the customer their activation link has expired, and whom to ask for a new one."""
-        dedupe_key = f"customer-{ref.customer_id}:email:expiry_notice"
-        signup = await self._unsent(dedupe_key, ref.customer_id)
-        if signup is None:
-            return
-        await self._deliver(
-            signup,
-            dedupe_key=dedupe_key,
-            kind="expiry_notice",
-            recipient=signup.contact["email"],
-            subject=f"Your {signup.brand.display_name} activation link has expired",
-            template="expiry_notice",
-            context={
-                "first_name": signup.contact.get("first_name", ""),
-                "business_name": signup.business_name,
-            },
-        )
+        await self._to_contact(ref, "expiry_notice", "Your {brand} activation link has expired")
+
+    @activity.defn
+    async def send_conversion_notice(self, ref: CustomerRef) -> None:
+        """Tells the customer the WL took the signup over, so their dead link is no mystery."""
+        await self._to_contact(ref, "conversion_notice", "{brand} has set up your account")
 
     @activity.defn
     async def send_wl_notice(self, data: WlNoticeInput) -> None:

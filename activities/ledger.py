@@ -38,6 +38,57 @@ async def _entry(session: AsyncSession, key: str) -> WlLedgerEntry | None:
     return await session.scalar(select(WlLedgerEntry).where(WlLedgerEntry.idempotency_key == key))
 
 
+async def debit_signup_charges_in(session: AsyncSession, data: DebitInput) -> DebitResult:
+    """The debit inside the caller's transaction: a refusal rolls back everything with it."""
+    key = signup_charge_key(data.customer_id)
+    existing = await _entry(session, key)
+    if existing is not None:
+        return DebitResult(
+            ledger_entry_id=existing.id, amount=existing.amount, currency=existing.currency
+        )
+    # Locking the white label row serialises concurrent debits of one WL (PostgreSQL);
+    # SQLite transactions here begin IMMEDIATE, which serialises them as well.
+    white_label = await session.scalar(
+        select(WhiteLabel).where(WhiteLabel.id == data.white_label_id).with_for_update()
+    )
+    customer = await session.get_one(Customer, data.customer_id)
+    plan = await session.get_one(Plan, customer.plan_id)
+    assert white_label is not None
+    if plan.currency != white_label.currency:
+        raise refuse(
+            BusinessError.CURRENCY_MISMATCH,
+            f"plan {plan.code!r} is priced in {plan.currency}, "
+            f"the white label is billed in {white_label.currency}",
+        )
+    amount = plan.setup_fee + plan.monthly_fee
+    owed = await balance_owed(session, white_label.id)
+    if owed + amount > white_label.credit_limit:
+        raise refuse(
+            BusinessError.CREDIT_LIMIT_EXCEEDED,
+            f"charging {format_amount(amount)} {white_label.currency} would bring the "
+            f"balance owed to {format_amount(owed + amount)}, above the credit limit of "
+            f"{format_amount(white_label.credit_limit)}",
+        )
+    entry = WlLedgerEntry(
+        white_label_id=white_label.id,
+        customer_id=customer.id,
+        amount=amount,
+        currency=white_label.currency,
+        reason=f"signup of customer {customer.id}: plan {plan.code} setup + first month",
+        idempotency_key=key,
+    )
+    session.add(entry)
+    audit.record(
+        session,
+        white_label_id=white_label.id,
+        customer_id=customer.id,
+        action="wl_ledger.debited",
+        detail={"amount": format_amount(amount), "currency": white_label.currency},
+    )
+    await session.flush()
+    return DebitResult(ledger_entry_id=entry.id, amount=amount, currency=entry.currency)
+
+
 class LedgerActivities:
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
@@ -45,54 +96,8 @@ class LedgerActivities:
     @activity.defn
     async def debit_signup_charges(self, data: DebitInput) -> DebitResult:
         """Setup fee plus the first month, refused if the balance owed would pass the limit."""
-        key = signup_charge_key(data.customer_id)
         async with self._sessions.begin() as session:
-            existing = await _entry(session, key)
-            if existing is not None:
-                return DebitResult(
-                    ledger_entry_id=existing.id, amount=existing.amount, currency=existing.currency
-                )
-            # Locking the white label row serialises concurrent debits of one WL (PostgreSQL);
-            # SQLite transactions here begin IMMEDIATE, which serialises them as well.
-            white_label = await session.scalar(
-                select(WhiteLabel).where(WhiteLabel.id == data.white_label_id).with_for_update()
-            )
-            customer = await session.get_one(Customer, data.customer_id)
-            plan = await session.get_one(Plan, customer.plan_id)
-            assert white_label is not None
-            if plan.currency != white_label.currency:
-                raise refuse(
-                    BusinessError.CURRENCY_MISMATCH,
-                    f"plan {plan.code!r} is priced in {plan.currency}, "
-                    f"the white label is billed in {white_label.currency}",
-                )
-            amount = plan.setup_fee + plan.monthly_fee
-            owed = await balance_owed(session, white_label.id)
-            if owed + amount > white_label.credit_limit:
-                raise refuse(
-                    BusinessError.CREDIT_LIMIT_EXCEEDED,
-                    f"charging {format_amount(amount)} {white_label.currency} would bring the "
-                    f"balance owed to {format_amount(owed + amount)}, above the credit limit of "
-                    f"{format_amount(white_label.credit_limit)}",
-                )
-            entry = WlLedgerEntry(
-                white_label_id=white_label.id,
-                customer_id=customer.id,
-                amount=amount,
-                currency=white_label.currency,
-                reason=f"signup of customer {customer.id}: plan {plan.code} setup + first month",
-                idempotency_key=key,
-            )
-            session.add(entry)
-            audit.record(
-                session,
-                white_label_id=white_label.id,
-                customer_id=customer.id,
-                action="wl_ledger.debited",
-                detail={"amount": format_amount(amount), "currency": white_label.currency},
-            )
-            await session.flush()
-            return DebitResult(ledger_entry_id=entry.id, amount=amount, currency=entry.currency)
+            return await debit_signup_charges_in(session, data)
 
     @activity.defn
     async def reverse_signup_charges(self, ref: CustomerRef) -> None:

@@ -124,6 +124,19 @@ class PbxSettings(Strict):
         return self
 
 
+def caller_id_among_numbers(
+    settings: PbxSettings, numbers: NumberCount | NumberList | None
+) -> PbxSettings:
+    """The outbound caller id must be a number the same request adds to the account."""
+    caller_id = settings.outbound_caller_id
+    if caller_id is not None:
+        if numbers is None:
+            raise ValueError("outbound_caller_id needs numbers in the same request")
+        if isinstance(numbers, NumberList) and caller_id not in numbers.numbers:
+            raise ValueError("outbound_caller_id must be one of the requested numbers")
+    return settings
+
+
 class CreateCustomerRequest(Strict):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [WL_MANAGED_REQUEST]})
 
@@ -156,14 +169,7 @@ class CreateCustomerRequest(Strict):
             return None
         if info.data.get("path") is SignupPath.SELF_SERVE:
             raise ValueError("only a wl_managed signup may set PBX settings")
-        caller_id = settings.outbound_caller_id
-        numbers = info.data.get("numbers")
-        if caller_id is not None:
-            if numbers is None:
-                raise ValueError("outbound_caller_id needs numbers in the same request")
-            if isinstance(numbers, NumberList) and caller_id not in numbers.numbers:
-                raise ValueError("outbound_caller_id must be one of the requested numbers")
-        return settings
+        return caller_id_among_numbers(settings, info.data.get("numbers"))
 
     @model_validator(mode="after")
     def _service_address_defaults_to_address(self) -> Self:

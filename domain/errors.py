@@ -12,6 +12,7 @@ class BusinessError(StrEnum):
     CURRENCY_MISMATCH = "CurrencyMismatch"
     EMAIL_REJECTED = "EmailRejected"
     PAYMENT_METHOD_REFUSED = "PaymentMethodRefused"
+    SIGNUP_NOT_PENDING = "SignupNotPending"
 
 
 BUSINESS_ERROR_TYPES: frozenset[str] = frozenset(error.value for error in BusinessError)

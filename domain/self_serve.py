@@ -96,6 +96,8 @@ class SelfServeProgress(BaseModel):
     reminders_sent: int = 0
     payment_attempts: int = 0
     last_payment_error: str | None = None
+    converted: bool = False
+    """The WL administrator took the signup over: the customer's link no longer works."""
 
 
 # --- activity payloads -------------------------------------------------------------------

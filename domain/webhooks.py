@@ -36,6 +36,7 @@ class WebhookEventType(StrEnum):
     EXPIRED = "customer.expired"
     CANCELLED = "customer.cancelled"
     FAILED = "customer.failed"
+    CONVERTED = "customer.converted"
 
 
 class DeliveryStatus(StrEnum):

@@ -127,7 +127,7 @@ class Activation:
             raise TryAgainLater from None
         except RPCError:
             raise LinkInvalid from None
-        if progress.link_version != link.link_version:
+        if progress.link_version != link.link_version or progress.converted:
             raise LinkInvalid
         return progress
 

@@ -32,6 +32,7 @@ from temporalio.common import (
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
+from domain.conversion import ConversionResult, ConvertSignup, ConvertToWlManagedRequest
 from domain.customer import CreateCustomerRequest, FailureView
 from domain.enums import CustomerStatus, SignupPath
 from domain.errors import BUSINESS_ERROR_TYPES, BusinessError
@@ -291,7 +292,7 @@ class SignupService:
         return SignupOutcome(customer_id=customer_id, finished=True)
 
 
-NOT_PENDING = "SignupNotPending"
+NOT_PENDING = BusinessError.SIGNUP_NOT_PENDING.value
 NOT_FOUND = "NotFound"
 PENDING = {CustomerStatus.AWAITING_ACTIVATION, CustomerStatus.AWAITING_PAYMENT}
 
@@ -358,3 +359,33 @@ class PendingSignups:
         with contextlib.suppress(TimeoutError, WorkflowFailureError):
             async with asyncio.timeout(self._settings.api_wait_seconds):
                 await handle.result()
+
+    async def convert_to_wl_managed(
+        self, caller: Caller, customer_id: uuid.UUID, request: ConvertToWlManagedRequest
+    ) -> ConversionResult:
+        """The WL takes the signup over; a business refusal leaves it pending as it was."""
+        handle = await self._pending(caller, customer_id, PENDING, "convert the signup")
+        async with self._sessions.begin() as session:
+            audit.record(
+                session,
+                white_label_id=caller.white_label_id,
+                customer_id=customer_id,
+                actor=f"wl_user:{caller.user_id}",
+                action="signup.conversion_requested",
+            )
+        try:
+            async with asyncio.timeout(self._settings.api_wait_seconds):
+                return await handle.execute_update(
+                    SelfServeSignupWorkflow.convert_to_wl_managed,
+                    ConvertSignup(requested_by_user_id=caller.user_id, request=request),
+                )
+        except WorkflowUpdateFailedError as error:
+            cause = error.cause
+            if isinstance(cause, ApplicationError) and cause.type in BUSINESS_ERROR_TYPES:
+                raise SignupRejected(cause.type or "", cause.message) from None
+            raise
+        except RPCError as error:
+            # The run ended between the read above and the update (it expired or was paid).
+            raise SignupRejected(
+                NOT_PENDING, "cannot convert: the signup is no longer pending"
+            ) from error

@@ -26,17 +26,19 @@ _ACTIONS = {
     "customer.expired": WebhookEventType.EXPIRED,
     "customer.cancelled": WebhookEventType.CANCELLED,
     "customer.failed": WebhookEventType.FAILED,
+    "customer.converted": WebhookEventType.CONVERTED,
 }
 _ACTIVATION_EMAILS = {"activation", "activation_reminder"}
 # What of the audit detail the WL sees: never contact data nor failure messages (which may
 # quote a provider), only what the WL already has.
-_DETAIL_KEYS = ("path", "plan_code", "kind", "attempt", "type")
+_DETAIL_KEYS = ("path", "plan_code", "kind", "attempt", "type", "from_status")
 _STATUS = {
     WebhookEventType.ACTIVATED: "awaiting_payment",
     WebhookEventType.ACTIVE: "active",
     WebhookEventType.EXPIRED: "expired",
     WebhookEventType.CANCELLED: "cancelled",
     WebhookEventType.FAILED: "failed",
+    WebhookEventType.CONVERTED: "active",
 }
 
 

@@ -53,6 +53,7 @@ ROUTES = [
     Route("GET", "/v1/customers/{customer_id}", changes_something=False),
     Route("POST", "/v1/customers/{customer_id}/activation-email", changes_something=True),
     Route("POST", "/v1/customers/{customer_id}/cancel", changes_something=True),
+    Route("POST", "/v1/customers/{customer_id}/convert-to-wl-managed", changes_something=True),
     Route("GET", "/v1/plans", changes_something=False),
     Route("GET", "/v1/numbers", changes_something=False),
     Route("GET", "/v1/white-label/brand", changes_something=False),

@@ -27,8 +27,10 @@ from workflows.signup_metrics import record_status
 with workflow.unsafe.imports_passed_through():
     from activities.accounts import AccountActivities
     from activities.balances import BalanceActivities
+    from activities.conversion import ConversionActivities
     from activities.email import EmailActivities
     from activities.payments import PaymentActivities
+    from domain.conversion import ConversionResult, ConvertAccountInput, ConvertSignup
     from domain.enums import CustomerStatus, SignupPath
     from domain.errors import BusinessError
     from domain.self_serve import (
@@ -100,6 +102,9 @@ class SelfServeSignupWorkflow:
         self._paid: PaymentSucceeded | None = None
         self._extra_payments: list[PaymentSucceeded] = []
         self._seen_events: set[str] = set()
+        self._path = SignupPath.SELF_SERVE
+        self._converting = False
+        self._converted: ConversionResult | None = None
 
     # --- queries and messages -------------------------------------------------------------
 
@@ -115,6 +120,7 @@ class SelfServeSignupWorkflow:
             reminders_sent=self._reminders_sent,
             payment_attempts=self._attempts,
             last_payment_error=self._last_payment_error,
+            converted=self._converted is not None,
         )
 
     @workflow.update
@@ -255,13 +261,84 @@ class SelfServeSignupWorkflow:
 
     @workflow.signal
     def resend_activation(self) -> None:
-        if not self._activated and not self._closing:
+        if not self._activated and not self._closing and not self._taken_over:
             self._resends_pending += 1
 
     @workflow.signal
     def cancel(self) -> None:
-        if self._status not in CLOSED and self._status is not CustomerStatus.ACTIVE:
+        open_signup = self._status not in CLOSED and self._status is not CustomerStatus.ACTIVE
+        if open_signup and not self._taken_over:
             self._cancel_requested = True
+
+    @workflow.update
+    async def convert_to_wl_managed(self, data: ConvertSignup) -> ConversionResult:
+        """The WL administrator takes the signup over: the WL pays, the admin administers.
+
+        The customer's link stops working as soon as this starts. A refusal (credit limit,
+        numbers) leaves the signup pending as it was, its link working again.
+        """
+        await workflow.wait_condition(lambda: not self._converting)
+        if self._converted is not None:
+            return self._converted  # a repeated request
+        self._converting = True
+        try:
+            # An activation or a card payment already under way finishes first.
+            await workflow.wait_condition(
+                lambda: not self._activating and not self._attempt_in_flight
+            )
+            self._refuse_conversion_unless_pending()
+            try:
+                converted: ConversionResult = await database_step(
+                    self._local_steps,
+                    ConversionActivities.convert_to_wl_managed,
+                    ConvertAccountInput(
+                        customer_id=self._customer.customer_id,
+                        white_label_id=self._white_label_id,
+                        requested_by_user_id=data.requested_by_user_id,
+                        request=data.request,
+                    ),
+                    summary="convert to WL-managed: debit the WL, Account Administrator, "
+                    "numbers, PBX settings",
+                )
+            except StepFailure as error:
+                refusal = business_refusal(error)
+                if refusal is None:
+                    raise
+                raise ApplicationError(
+                    refusal.message, type=refusal.failure_type, non_retryable=True
+                ) from error
+        finally:
+            self._converting = False
+        self._converted = converted
+        self._closing = True  # a card payment arriving from now on is refunded
+        self._path = SignupPath.WL_MANAGED
+        workflow.upsert_search_attributes(
+            [search_attributes.SIGNUP_PATH.value_set(SignupPath.WL_MANAGED.value)]
+        )
+        self._set_status(CustomerStatus.ACTIVE)
+        return converted
+
+    @convert_to_wl_managed.validator
+    def _validate_convert(self, data: ConvertSignup) -> None:
+        if self._converting or self._converted is not None:
+            return  # answered with the conversion's own outcome
+        self._refuse_conversion_unless_pending()
+
+    def _refuse_conversion_unless_pending(self) -> None:
+        paid = self._paid is not None or (
+            self._last_result is not None and self._last_result.status is PaymentStatus.SUCCEEDED
+        )
+        if self._closing or self._cancel_requested or self._status in CLOSED or paid:
+            state = "paid" if paid else self._status.value
+            raise ApplicationError(
+                f"cannot convert: the signup is {state}",
+                type=BusinessError.SIGNUP_NOT_PENDING.value,
+                non_retryable=True,
+            )
+
+    @property
+    def _taken_over(self) -> bool:
+        return self._converting or self._converted is not None
 
     # --- the run --------------------------------------------------------------------------
 
@@ -297,11 +374,15 @@ class SelfServeSignupWorkflow:
 
         await self._send_activation(reminder=0)
         await self._wait_for_activation(data.reminders)
+        if self._converted is not None:
+            return await self._after_conversion()
         if not self._activated:
             return await self._close()
 
         if self._payment_due:
             await self._wait_for_payment()
+            if self._converted is not None:
+                return await self._after_conversion()
             if self._paid is None:
                 return await self._close()
         return await self._finish(customer)
@@ -311,7 +392,9 @@ class SelfServeSignupWorkflow:
         created_at = self._created_at
         due = sorted(created_at + offset for offset in reminders if created_at + offset < deadline)
         while True:
-            if self._activated or self._cancel_requested:
+            # A conversion under way decides the signup's fate first.
+            await workflow.wait_condition(lambda: not self._converting)
+            if self._activated or self._cancel_requested or self._converted is not None:
                 return
             if self._resends_pending:
                 self._resends_pending -= 1
@@ -331,6 +414,7 @@ class SelfServeSignupWorkflow:
                         or self._activating
                         or self._cancel_requested
                         or self._resends_pending > 0
+                        or self._converting
                     ),
                     timeout=max(wake - now, timedelta(0)),
                     timeout_summary=f"until {_utc(wake)}",
@@ -350,12 +434,15 @@ class SelfServeSignupWorkflow:
         self._refresh_details()
         with contextlib.suppress(TimeoutError):  # the window closed without a payment
             await workflow.wait_condition(
-                lambda: self._paid is not None or self._cancel_requested,
+                lambda: (
+                    self._paid is not None or self._cancel_requested or self._converted is not None
+                ),
                 timeout=max(deadline - workflow.now(), timedelta(0)),
                 timeout_summary=f"payment window until {_utc(deadline)}",
             )
-        # An attempt still talking to Stripe decides whether money arrived.
-        await workflow.wait_condition(lambda: not self._attempt_in_flight)
+        # An attempt still talking to Stripe decides whether money arrived, and a conversion
+        # under way whether the signup is still the customer's.
+        await workflow.wait_condition(lambda: not self._attempt_in_flight and not self._converting)
 
     async def _finish(self, customer: CustomerRef) -> SignupResult:
         self._stage = "making the account active"
@@ -403,17 +490,7 @@ class SelfServeSignupWorkflow:
             MarkStatusInput(customer_id=self._customer.customer_id, status=status.value),
             summary=f"mark {status.value}",
         )
-        if self._attempts:
-            refunded = await workflow.execute_activity_method(
-                PaymentActivities.cancel_open_payments,
-                CancelPaymentsInput(customer_id=self._customer.customer_id, refund_paid=True),
-                summary="cancel or refund card payments",
-                **STRIPE_STEP,
-            )
-            for intent_id in refunded.refunded_payment_intent_ids:
-                await self._notify(WlNotice.LATE_PAYMENT_REFUNDED, reference=intent_id)
-        if self._paid is not None:
-            self._extra_payments.append(self._paid)
+        await self._cancel_card_payments()
         await self._notify(
             WlNotice.SIGNUP_CANCELLED
             if status is CustomerStatus.CANCELLED
@@ -428,6 +505,38 @@ class SelfServeSignupWorkflow:
         await self._refund_extra_payments()
         workflow.set_current_details(f"**Closed:** {status.value}")
         return SignupResult(customer_id=self._customer.customer_id, status=status)
+
+    async def _after_conversion(self) -> SignupResult:
+        """The WL-managed account is active: no card money stays, both sides are told."""
+        self._stage = "converted to WL-managed"
+        await self._cancel_card_payments()
+        await self._email(
+            EmailActivities.send_wl_confirmation,
+            self._customer,
+            "confirmation email to the WL administrator",
+        )
+        await self._email(
+            EmailActivities.send_conversion_notice,
+            self._customer,
+            "tell the customer the white label manages the account",
+        )
+        await self._refund_extra_payments()
+        workflow.set_current_details("**Done:** converted to WL-managed; the account is active")
+        return SignupResult(customer_id=self._customer.customer_id, status=CustomerStatus.ACTIVE)
+
+    async def _cancel_card_payments(self) -> None:
+        """Open card payments are cancelled, paid ones refunded (and the WL admin told)."""
+        if self._attempts:
+            refunded = await workflow.execute_activity_method(
+                PaymentActivities.cancel_open_payments,
+                CancelPaymentsInput(customer_id=self._customer.customer_id, refund_paid=True),
+                summary="cancel or refund card payments",
+                **STRIPE_STEP,
+            )
+            for intent_id in refunded.refunded_payment_intent_ids:
+                await self._notify(WlNotice.LATE_PAYMENT_REFUNDED, reference=intent_id)
+        if self._paid is not None:
+            self._extra_payments.append(self._paid)
 
     async def _refund_extra_payments(self) -> None:
         """Payments the signup cannot use (a second card, or one after closing) go back."""
@@ -452,7 +561,8 @@ class SelfServeSignupWorkflow:
         return self._status is CustomerStatus.AWAITING_PAYMENT
 
     def _validate_link(self, link_version: int) -> None:
-        if self._status in CLOSED or self._cancel_requested or self._closing:
+        closed = self._status in CLOSED or self._cancel_requested or self._closing
+        if closed or self._taken_over:
             raise _refuse(LinkRefusal.CLOSED, "this signup is closed")
         if link_version != self._link_version:
             raise _refuse(LinkRefusal.SUPERSEDED, "a newer activation link was sent")
@@ -460,7 +570,7 @@ class SelfServeSignupWorkflow:
     def _set_status(self, status: CustomerStatus) -> None:
         self._status = status
         workflow.upsert_search_attributes([search_attributes.SIGNUP_STATUS.value_set(status.value)])
-        record_status(SignupPath.SELF_SERVE, self._white_label_id, status, self._created_at)
+        record_status(self._path, self._white_label_id, status, self._created_at)
 
     def _refresh_details(self) -> None:
         if self._status is CustomerStatus.AWAITING_ACTIVATION:

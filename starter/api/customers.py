@@ -7,6 +7,7 @@ from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
+from domain.conversion import ConvertToWlManagedRequest
 from domain.customer import CreateCustomerRequest, CustomerList, CustomerView, WorkflowLink
 from domain.enums import CustomerStatus
 from domain.signup import workflow_id_for
@@ -168,6 +169,30 @@ async def cancel_signup(
 ) -> Response:
     try:
         await app.pending.cancel(caller, customer_id)
+    except SignupRejected as rejected:
+        return _rejection(rejected)
+    return await _view_or_404(app, caller, customer_id, 200)
+
+
+@router.post(
+    "/{customer_id}/convert-to-wl-managed",
+    response_model=CustomerView,
+    responses=ERRORS,
+    summary="Take a pending self-serve signup over: the WL pays, the admin administers",
+)
+async def convert_to_wl_managed(
+    customer_id: uuid.UUID,
+    app: AppServices,
+    caller: AuthenticatedCaller,
+    body: ConvertToWlManagedRequest | None = None,
+) -> Response:
+    """The customer's link stops working, the WL's billing account is charged, the calling
+    administrator becomes Account Administrator and the account is active (200). A refusal
+    (422: credit limit, numbers, PBX settings) leaves the signup pending and its link working."""
+    try:
+        await app.pending.convert_to_wl_managed(
+            caller, customer_id, body or ConvertToWlManagedRequest()
+        )
     except SignupRejected as rejected:
         return _rejection(rejected)
     return await _view_or_404(app, caller, customer_id, 200)
