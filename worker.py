@@ -36,6 +36,7 @@ from starter.temporal import connect, metrics_runtime
 from store.engine import SessionFactory, create_engine, create_session_factory
 from store.migrate import DatabaseNotMigrated, ensure_migrated
 from workflows.erasure import AbandonedSignupErasureWorkflow
+from workflows.handover import AccountHandoverWorkflow
 from workflows.late_payment import LatePaymentRefundWorkflow
 from workflows.outbox_dispatch import OutboxDispatchWorkflow, ensure_outbox_dispatcher
 from workflows.self_serve import SelfServeSignupWorkflow
@@ -49,6 +50,7 @@ WORKFLOWS: Sequence[type] = (
     AbandonedSignupErasureWorkflow,
     WebhookDeliveryWorkflow,
     OutboxDispatchWorkflow,
+    AccountHandoverWorkflow,
 )
 
 # Validation libraries the domain models load lazily: deterministic, and heavy to re-import
@@ -134,6 +136,10 @@ def build_activities(settings: Settings, sessions: SessionFactory) -> list[Any]:
         email.send_wl_notice,
         email.send_expiry_notice,
         email.send_conversion_notice,
+        email.send_handover_invitation,
+        email.send_handover_welcome,
+        accounts.hand_over_administration,
+        accounts.record_handover_closed,
         conversion.convert_to_wl_managed,
         erasure.erase_abandoned_signups,
         webhooks.dispatch_outbox,

@@ -7,6 +7,7 @@ from temporalio import activity
 from activities.refusals import refuse
 from domain.enums import AdministratorKind, CustomerStatus
 from domain.errors import BusinessError
+from domain.handover import HandoverClosedInput
 from domain.self_serve import MarkStatusInput
 from domain.signup import (
     AccountCreated,
@@ -172,6 +173,62 @@ class AccountActivities:
                 customer_id=customer.id,
                 action="account_administrator.added",
                 detail={"kind": AdministratorKind.CUSTOMER_CONTACT.value},
+            )
+
+    @activity.defn
+    async def hand_over_administration(self, ref: CustomerRef) -> None:
+        """The authorized contact accepted the invitation: they become Account Administrator
+        and the WL's administrators step down, in one transaction."""
+        async with self._sessions.begin() as session:
+            customer = await _load_customer(session, ref)
+            email = (customer.contact or {}).get("email")
+            if not email:
+                raise RuntimeError(f"customer {customer.id} has no contact email")
+            admins = list(
+                await session.scalars(
+                    select(AccountAdministrator).where(
+                        AccountAdministrator.customer_id == customer.id
+                    )
+                )
+            )
+            if any(admin.kind == AdministratorKind.CUSTOMER_CONTACT.value for admin in admins):
+                return  # a retry after the commit
+            await session.execute(
+                delete(AccountAdministrator).where(
+                    AccountAdministrator.customer_id == customer.id,
+                    AccountAdministrator.kind == AdministratorKind.WL_ADMINISTRATOR.value,
+                )
+            )
+            session.add(
+                AccountAdministrator(
+                    customer_id=customer.id,
+                    kind=AdministratorKind.CUSTOMER_CONTACT.value,
+                    email=email,
+                )
+            )
+            audit.record(
+                session,
+                white_label_id=customer.white_label_id,
+                customer_id=customer.id,
+                actor=audit.CUSTOMER_CONTACT_ACTOR,
+                action="account_administrator.handed_over",
+                detail={
+                    "kind": AdministratorKind.CUSTOMER_CONTACT.value,
+                    "replaced": len(admins),
+                },
+            )
+
+    @activity.defn
+    async def record_handover_closed(self, data: HandoverClosedInput) -> None:
+        """An invitation that expired or was withdrawn, in the audit trail (once)."""
+        async with self._sessions.begin() as session:
+            customer = await _load_customer(session, CustomerRef(customer_id=data.customer_id))
+            await audit.record_once(
+                session,
+                dedupe_key=f"{activity.info().workflow_run_id}:handover:{data.state.value}",
+                white_label_id=customer.white_label_id,
+                customer_id=customer.id,
+                action=f"handover.{data.state.value}",
             )
 
     @activity.defn

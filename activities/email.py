@@ -19,9 +19,10 @@ from temporalio import activity
 
 from activities.ledger import signup_charge_key
 from activities.mailer import SmtpMailer
-from domain.activation import activation_link
+from domain.activation import LinkPurpose, activation_link
 from domain.brand import Brand
 from domain.display import human_time
+from domain.handover import HandoverEmailInput
 from domain.money import format_amount
 from domain.self_serve import ActivationEmailInput, WlNotice, WlNoticeInput
 from domain.signup import CustomerRef
@@ -108,6 +109,8 @@ WL_NOTICES = {
     WlNotice.SIGNUP_EXPIRED: "Signup expired: {business}",
     WlNotice.SIGNUP_CANCELLED: "Signup cancelled: {business}",
     WlNotice.LATE_PAYMENT_REFUNDED: "Late payment refunded: {business}",
+    WlNotice.HANDOVER_ACCEPTED: "Administration handed over: {business}",
+    WlNotice.HANDOVER_EXPIRED: "Invitation to administer expired: {business}",
 }
 
 
@@ -317,6 +320,43 @@ class EmailActivities:
     async def send_conversion_notice(self, ref: CustomerRef) -> None:
         """Tells the customer the WL took the signup over, so their dead link is no mystery."""
         await self._to_contact(ref, "conversion_notice", "{brand} has set up your account")
+
+    @activity.defn
+    async def send_handover_invitation(self, data: HandoverEmailInput) -> None:
+        """Invites the customer's authorized contact to become the Account Administrator."""
+        if self._activation_secret is None:
+            raise RuntimeError("ACTIVATION_SECRET is not configured on this worker")
+        dedupe_key = f"customer-{data.customer_id}:email:handover:v{data.link_version}"
+        signup = await self._unsent(dedupe_key, data.customer_id)
+        if signup is None:
+            return
+        link = activation_link(
+            self._public_base_url,
+            self._activation_secret,
+            data.customer_id,
+            data.link_version,
+            LinkPurpose.HANDOVER,
+        )
+        await self._deliver(
+            signup,
+            dedupe_key=dedupe_key,
+            kind="handover_invitation",
+            recipient=signup.contact["email"],
+            subject=f"Take over the administration of your {signup.brand.display_name} account",
+            template="handover_invitation",
+            context={
+                "first_name": signup.contact.get("first_name", ""),
+                "business_name": signup.business_name,
+                "plan_name": signup.plan.name,
+                "link": link,
+                "expires_at": human_time(data.expires_at),
+            },
+        )
+
+    @activity.defn
+    async def send_handover_welcome(self, ref: CustomerRef) -> None:
+        """Confirms to the customer that they administer the account now."""
+        await self._to_contact(ref, "handover_welcome", "You now administer your {brand} account")
 
     @activity.defn
     async def send_wl_notice(self, data: WlNoticeInput) -> None:

@@ -141,6 +141,8 @@ class WlNotice(StrEnum):
     SIGNUP_EXPIRED = "signup_expired"
     SIGNUP_CANCELLED = "signup_cancelled"
     LATE_PAYMENT_REFUNDED = "late_payment_refunded"
+    HANDOVER_ACCEPTED = "handover_accepted"
+    HANDOVER_EXPIRED = "handover_expired"
 
 
 class WlNoticeInput(BaseModel):

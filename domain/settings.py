@@ -122,6 +122,10 @@ class Settings(BaseSettings):
         timedelta(hours=72),
     ]
     payment_ttl: Duration = timedelta(hours=48)
+    handover_ttl: Duration = Field(
+        default=timedelta(days=7),
+        description="How long an invitation to take over an account's administration works.",
+    )
     erasure_retention: Duration = Field(
         default=timedelta(days=30),
         description="How long an expired or cancelled self-serve signup keeps its contact data.",
@@ -233,7 +237,7 @@ class Settings(BaseSettings):
             raise ValueError("must be a rate like 10/15 minutes") from None
         return value
 
-    @field_validator("activation_ttl", "payment_ttl", "erasure_retention")
+    @field_validator("activation_ttl", "payment_ttl", "handover_ttl", "erasure_retention")
     @classmethod
     def _positive(cls, value: timedelta) -> timedelta:
         if value <= timedelta(0):

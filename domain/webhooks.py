@@ -37,6 +37,7 @@ class WebhookEventType(StrEnum):
     CANCELLED = "customer.cancelled"
     FAILED = "customer.failed"
     CONVERTED = "customer.converted"
+    HANDED_OVER = "customer.handed_over"
 
 
 class DeliveryStatus(StrEnum):
@@ -81,7 +82,7 @@ class EndpointCreate(BaseModel):
     url: Annotated[HttpUrl, Field(max_length=500)] = Field(
         description="https; plain http only to localhost/127.0.0.1 (local development)"
     )
-    event_types: list[WebhookEventType] = Field(min_length=1, max_length=8)
+    event_types: list[WebhookEventType] = Field(min_length=1, max_length=len(WebhookEventType))
 
     @field_validator("url")
     @classmethod

@@ -65,6 +65,48 @@ class TryAgainLater(Exception):
     """The signup did not answer in time (e.g. Stripe or the database is down)."""
 
 
+async def until_answered(call: Callable[[], Awaitable[T]], wait_seconds: float) -> T:
+    """Calls the workflow until it answers, for up to `wait_seconds` (TimeoutError).
+
+    A busy workflow answers late or sheds a query, and Temporal aborts an update that
+    raced another; those are asked again, any other error is raised.
+    """
+    async with asyncio.timeout(wait_seconds):
+        while True:
+            try:
+                return await call()
+            except WorkflowUpdateRPCTimeoutOrCancelledError:
+                pass
+            except RPCError as error:
+                if error.status not in RETRYABLE:
+                    raise
+            await asyncio.sleep(0.05)
+
+
+async def send_update(send: Callable[[], Awaitable[T]], wait_seconds: float) -> T:
+    """Sends an emailed link's update until it is answered; a refusal is `LinkInvalid`.
+
+    Repeating is safe: the workflows answer a repeated update the same way, and every
+    refusal is final.
+    """
+    try:
+        return await until_answered(send, wait_seconds)
+    except TimeoutError:
+        raise TryAgainLater from None
+    except WorkflowUpdateFailedError as error:
+        cause = error.cause
+        if isinstance(cause, ApplicationError) and cause.type in REFUSALS:
+            raise LinkInvalid from None
+        log.warning(
+            "link update failed: %s %s",
+            type(cause).__name__,
+            getattr(cause, "type", None) or getattr(cause, "message", ""),
+        )
+        raise TryAgainLater from error
+    except RPCError:
+        raise LinkInvalid from None
+
+
 @dataclass(frozen=True)
 class SignupPage:
     """What the pages show: the business, the plan and what is due. Read from the store."""
@@ -159,44 +201,10 @@ class Activation:
         )
 
     async def _until_answered(self, call: Callable[[], Awaitable[T]]) -> T:
-        """Calls the workflow until it answers, for up to `api_wait_seconds` (TimeoutError).
-
-        A busy workflow answers late or sheds a query, and Temporal aborts an update that
-        raced another; those are asked again, any other error is raised.
-        """
-        async with asyncio.timeout(self._settings.api_wait_seconds):
-            while True:
-                try:
-                    return await call()
-                except WorkflowUpdateRPCTimeoutOrCancelledError:
-                    pass
-                except RPCError as error:
-                    if error.status not in RETRYABLE:
-                        raise
-                await asyncio.sleep(0.05)
+        return await until_answered(call, self._settings.api_wait_seconds)
 
     async def _update(self, send: Callable[[], Awaitable[T]]) -> T:
-        """Sends an update until it is answered.
-
-        Repeating is safe: the workflow's handlers answer a repeated activation or a refused
-        payment the same way, and every refusal is final.
-        """
-        try:
-            return await self._until_answered(send)
-        except TimeoutError:
-            raise TryAgainLater from None
-        except WorkflowUpdateFailedError as error:
-            cause = error.cause
-            if isinstance(cause, ApplicationError) and cause.type in REFUSALS:
-                raise LinkInvalid from None
-            log.warning(
-                "signup update failed: %s %s",
-                type(cause).__name__,
-                getattr(cause, "type", None) or getattr(cause, "message", ""),
-            )
-            raise TryAgainLater from error
-        except RPCError:
-            raise LinkInvalid from None
+        return await send_update(send, self._settings.api_wait_seconds)
 
     async def activate(self, link: Link) -> ActivateResult:
         try:

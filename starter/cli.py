@@ -11,9 +11,9 @@ import uuid
 from collections.abc import Awaitable, Callable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from domain.brand import BrandUpdate
 from domain.customer import CreateCustomerRequest
@@ -281,14 +281,13 @@ async def numbers_add(args: argparse.Namespace, settings: Settings) -> None:
     await _with_sessions(settings, act)
 
 
-async def customers_create(args: argparse.Namespace, settings: Settings) -> None:
-    from starter.signups import SignupRejected, SignupService
-    from starter.temporal import connect
-    from starter.views import customer_view
+RequestBody = TypeVar("RequestBody", bound=BaseModel)
 
+
+def _request_file(model: type[RequestBody], file: str) -> RequestBody:
+    """A request body from a JSON file, its first problem named as the API would name it."""
     try:
-        body = json.loads(Path(args.file).read_text())
-        request = CreateCustomerRequest.model_validate(body)
+        return model.model_validate(json.loads(Path(file).read_text()))
     except OSError as error:
         raise UsageError(f"--file: {error.strerror}") from None
     except json.JSONDecodeError as error:
@@ -297,6 +296,14 @@ async def customers_create(args: argparse.Namespace, settings: Settings) -> None
         first = error.errors()[0]
         path = field_path(first["loc"])
         raise UsageError(f"--file: {path}: {first['msg']}") from None
+
+
+async def customers_create(args: argparse.Namespace, settings: Settings) -> None:
+    from starter.signups import SignupRejected, SignupService
+    from starter.temporal import connect
+    from starter.views import customer_view
+
+    request = _request_file(CreateCustomerRequest, args.file)
 
     async def act(sessions: SessionFactory) -> None:
         caller = await _acting_administrator(sessions, args.api_key)
@@ -398,6 +405,61 @@ async def customers_cancel_or_resend(args: argparse.Namespace, settings: Setting
             raise UsageError(f"{rejected.kind}: {rejected.message}") from None
         done = "cancellation requested" if args.customers == "cancel" else "new link sent"
         output(args, {"customer_id": args.id, "done": done}, f"customer {args.id}: {done}")
+
+    await _with_sessions(settings, act)
+
+
+async def customers_convert(args: argparse.Namespace, settings: Settings) -> None:
+    """What `POST /v1/customers/{id}/convert-to-wl-managed` does, for an operator at a shell."""
+    from domain.conversion import ConvertToWlManagedRequest
+    from starter.signups import PendingSignups, SignupRejected
+    from starter.temporal import connect
+
+    request = (
+        _request_file(ConvertToWlManagedRequest, args.file)
+        if args.file
+        else ConvertToWlManagedRequest()
+    )
+
+    async def act(sessions: SessionFactory) -> None:
+        caller = await _acting_administrator(sessions, args.api_key)
+        pending = PendingSignups(await connect(settings), sessions, settings)
+        try:
+            converted = await pending.convert_to_wl_managed(caller, args.id, request)
+        except SignupRejected as rejected:
+            raise UsageError(f"{rejected.kind}: {rejected.message}") from None
+        numbers = ", ".join(converted.numbers) or "none"
+        output(
+            args,
+            converted.model_dump(mode="json"),
+            f"customer {args.id}: converted to wl_managed and active (numbers {numbers})",
+        )
+
+    await _with_sessions(settings, act)
+
+
+async def customers_handover(args: argparse.Namespace, settings: Settings) -> None:
+    """What `POST /v1/customers/{id}/handover` (and `.../handover/cancel`) do, at a shell."""
+    from starter.handover import Handovers
+    from starter.signups import SignupRejected
+    from starter.temporal import connect
+
+    async def act(sessions: SessionFactory) -> None:
+        caller = await _acting_administrator(sessions, args.api_key)
+        handovers = Handovers(await connect(settings), sessions, settings)
+        try:
+            if args.withdraw:
+                view = await handovers.cancel(caller, args.id)
+            else:
+                view = await handovers.invite(caller, args.id)
+        except SignupRejected as rejected:
+            raise UsageError(f"{rejected.kind}: {rejected.message}") from None
+        output(
+            args,
+            view.model_dump(mode="json"),
+            f"customer {args.id}: invitation {view.state.value}"
+            + (f" until {view.expires_at:%Y-%m-%d %H:%M UTC}" if not args.withdraw else ""),
+        )
 
     await _with_sessions(settings, act)
 
@@ -578,6 +640,24 @@ def build_parser() -> OneLineParser:
         pending = command(customers, name, customers_cancel_or_resend, help_text)
         pending.add_argument("id", type=uuid.UUID)
         pending.add_argument("--api-key", required=True, help="the acting administrator's key")
+    convert = command(
+        customers,
+        "convert",
+        customers_convert,
+        "take a pending self-serve signup over: WL-billed, you its Account Administrator",
+    )
+    convert.add_argument("id", type=uuid.UUID)
+    convert.add_argument("--api-key", required=True, help="the acting administrator's key")
+    convert.add_argument("--file", help='JSON like {"numbers": {"count": 1}, "pbx_settings": ...}')
+    handover = command(
+        customers,
+        "hand-over",
+        customers_handover,
+        "invite the customer to administer a WL-managed account (again: a new link)",
+    )
+    handover.add_argument("id", type=uuid.UUID)
+    handover.add_argument("--api-key", required=True, help="the acting administrator's key")
+    handover.add_argument("--withdraw", action="store_true", help="withdraw the invitation instead")
     show = command(customers, "show", customers_show, "show a customer")
     show.add_argument("id", type=uuid.UUID)
     command(

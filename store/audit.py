@@ -20,6 +20,8 @@ from store import outbox
 from store.schema import AuditEntry
 
 WORKFLOW_ACTOR = "system:workflow"
+# The customer's authorized contact, acting through an emailed link.
+CUSTOMER_CONTACT_ACTOR = "customer:contact"
 READ_ACTION = "customer.read"
 
 

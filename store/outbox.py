@@ -27,6 +27,7 @@ _ACTIONS = {
     "customer.cancelled": WebhookEventType.CANCELLED,
     "customer.failed": WebhookEventType.FAILED,
     "customer.converted": WebhookEventType.CONVERTED,
+    "account_administrator.handed_over": WebhookEventType.HANDED_OVER,
 }
 _ACTIVATION_EMAILS = {"activation", "activation_reminder"}
 # What of the audit detail the WL sees: never contact data nor failure messages (which may

@@ -25,7 +25,7 @@ from store.engine import SessionFactory
 from store.migrate import head_revision
 from store.schema import Customer, PhoneNumber, Plan, WhiteLabel, WlUser
 from tests.conftest import WhiteLabelFixture, customer_request
-from tests.self_serve_helpers import mails_to, start_signup, until_status
+from tests.self_serve_helpers import customer, mails_to, start_signup, until_status
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 ROOT = Path(__file__).parent.parent
@@ -388,3 +388,45 @@ async def test_an_operator_resends_and_cancels_a_stuck_signup_from_the_cli(
     assert view["status"] == "cancelled"
     assert again.code == 2
     assert "SignupNotPending" in again.stderr
+
+
+async def test_an_operator_converts_a_signup_then_invites_the_customer_to_take_over(
+    settings: Settings,
+    white_label: WhiteLabelFixture,
+    api: httpx.AsyncClient,
+    mail_sink: MailSink,
+    tmp_path: Path,
+) -> None:
+    signup = await start_signup(api, white_label)
+    await mails_to(mail_sink, signup.email, 1)
+    body = tmp_path / "convert.json"
+    body.write_text(json.dumps({"numbers": {"count": 1}}))
+
+    converted = await starter(
+        settings, "customers", "convert", signup.customer_id,
+        "--api-key", white_label.admin_key, "--file", str(body),
+    )  # fmt: skip
+    invited = await starter(
+        settings, "customers", "hand-over", signup.customer_id,
+        "--api-key", white_label.admin_key, "--json",
+    )  # fmt: skip
+    await mails_to(mail_sink, signup.email, 3)
+    withdrawn = await starter(
+        settings, "customers", "hand-over", signup.customer_id,
+        "--api-key", white_label.admin_key, "--withdraw",
+    )  # fmt: skip
+    again = await starter(
+        settings, "customers", "convert", signup.customer_id, "--api-key", white_label.admin_key
+    )
+
+    assert converted.code == 0, converted.stderr
+    assert "converted to wl_managed and active (numbers +64" in converted.stdout
+    assert invited.code == 0, invited.stderr
+    assert invited.json()["state"] == "invited"
+    assert withdrawn.code == 0, withdrawn.stderr
+    assert "invitation cancelled" in withdrawn.stdout
+    assert again.code == 2
+    assert "SignupNotPending" in again.stderr
+    view = await customer(api, white_label, signup.customer_id)
+    assert view["path"] == "wl_managed"
+    assert [admin["kind"] for admin in view["account_administrators"]] == ["wl_administrator"]

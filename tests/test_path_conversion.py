@@ -14,6 +14,7 @@ from starter.mailsink import MailSink
 from store.engine import SessionFactory
 from store.schema import AuditEntry, PhoneNumber, WebhookEvent, WlLedgerEntry
 from tests.conftest import WhiteLabelFixture, make_white_label
+from tests.histories_helpers import assert_replays
 from tests.self_serve_helpers import (
     CARD_3DS,
     CARD_OK,
@@ -87,6 +88,7 @@ async def test_admin_converts_a_pending_self_serve_signup_to_wl_managed(
     attributes = described.typed_search_attributes
     assert attributes.get(search_attributes.SIGNUP_PATH) == "wl_managed"
     assert attributes.get(search_attributes.SIGNUP_STATUS) == "active"
+    await assert_replays(await handle.fetch_history(), "self_serve_converted")
 
     async with sessions() as session:
         converted = await session.scalar(

@@ -51,6 +51,10 @@ SAVED = {
     "webhook_delivery_retried",
     # The outbox dispatcher, mid-run (it never ends: it continues as new).
     "outbox_dispatch_running",
+    # A pending self-serve signup the WL administrator converted to WL-managed.
+    "self_serve_converted",
+    # A WL-managed account's administration handed over to the customer by invitation.
+    "handover_accepted",
 }
 
 

@@ -7,6 +7,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain.errors import BUSINESS_ERROR_TYPES
+    from domain.self_serve import LinkRefusal
 
 
 @dataclass(frozen=True)
@@ -25,3 +26,8 @@ def business_refusal(error: ActivityError | ApplicationError) -> Refusal | None:
     if isinstance(cause, ApplicationError) and cause.type in BUSINESS_ERROR_TYPES:
         return Refusal(cause.type or "", cause.message)
     return None
+
+
+def link_refused(refusal: LinkRefusal, message: str) -> ApplicationError:
+    """Why an emailed link no longer works; the API shows the customer one generic page."""
+    return ApplicationError(message, type=refusal.value, non_retryable=True)

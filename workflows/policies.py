@@ -5,11 +5,13 @@ step whose worker was killed is retried elsewhere after HEARTBEAT, not after its
 start-to-close timeout.
 """
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
 
 HEARTBEAT = timedelta(seconds=10)
 
@@ -76,3 +78,14 @@ def database_step(local: bool, activity: Any, argument: Any, *, summary: str) ->
             activity, argument, summary=summary, **LOCAL_DATABASE_STEP
         )
     return workflow.execute_activity_method(activity, argument, summary=summary, **DATABASE_STEP)
+
+
+async def send_email(
+    method: Callable[[Any, Any], Awaitable[None]], argument: Any, *, summary: str
+) -> None:
+    """Email is best effort after retries: no signup or hand-over fails because a mail
+    bounced; the failure stays visible in the workflow's history."""
+    try:
+        await workflow.execute_activity_method(method, argument, summary=summary, **EMAIL_STEP)
+    except ActivityError:
+        workflow.logger.warning("email step failed: %s", summary)

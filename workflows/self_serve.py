@@ -15,12 +15,12 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 from workflows import search_attributes
-from workflows.failures import StepFailure, business_refusal
+from workflows.failures import StepFailure, business_refusal, link_refused
 from workflows.policies import (
-    EMAIL_STEP,
     LOCAL_DATABASE_STEPS_PATCH,
     STRIPE_STEP,
     database_step,
+    send_email,
 )
 from workflows.signup_metrics import record_status
 
@@ -62,10 +62,6 @@ CUSTOMER_EXPIRY_NOTICE_PATCH = "tell-the-customer-on-expiry"
 
 def _utc(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
-
-
-def _refuse(refusal: LinkRefusal, message: str) -> ApplicationError:
-    return ApplicationError(message, type=refusal.value, non_retryable=True)
 
 
 @workflow.defn
@@ -179,7 +175,7 @@ class SelfServeSignupWorkflow:
         self._validate_link(request.link_version)
         expired = workflow.now() >= self._activation_deadline
         if not self._activated and not self._activating and expired:
-            raise _refuse(LinkRefusal.EXPIRED, "the activation link has expired")
+            raise link_refused(LinkRefusal.EXPIRED, "the activation link has expired")
 
     @workflow.update
     async def submit_payment(self, request: SubmitPaymentRequest) -> SubmitPaymentResult:
@@ -224,14 +220,14 @@ class SelfServeSignupWorkflow:
     def _validate_submit_payment(self, request: SubmitPaymentRequest) -> None:
         self._validate_link(request.link_version)
         if not self._awaiting_payment:
-            raise _refuse(LinkRefusal.NOT_READY, "this signup is not awaiting a payment")
+            raise link_refused(LinkRefusal.NOT_READY, "this signup is not awaiting a payment")
         if self._payment_deadline is not None and workflow.now() >= self._payment_deadline:
-            raise _refuse(LinkRefusal.EXPIRED, "the payment window has closed")
+            raise link_refused(LinkRefusal.EXPIRED, "the payment window has closed")
         in_progress = self._attempt_in_flight or (
             self._last_result is not None and self._last_result.status is PaymentStatus.SUCCEEDED
         )
         if in_progress:
-            raise _refuse(LinkRefusal.PAYMENT_IN_PROGRESS, "a payment is already in progress")
+            raise link_refused(LinkRefusal.PAYMENT_IN_PROGRESS, "a payment is already in progress")
 
     @workflow.signal
     def payment_succeeded(self, payment: PaymentSucceeded) -> None:
@@ -563,9 +559,9 @@ class SelfServeSignupWorkflow:
     def _validate_link(self, link_version: int) -> None:
         closed = self._status in CLOSED or self._cancel_requested or self._closing
         if closed or self._taken_over:
-            raise _refuse(LinkRefusal.CLOSED, "this signup is closed")
+            raise link_refused(LinkRefusal.CLOSED, "this signup is closed")
         if link_version != self._link_version:
-            raise _refuse(LinkRefusal.SUPERSEDED, "a newer activation link was sent")
+            raise link_refused(LinkRefusal.SUPERSEDED, "a newer activation link was sent")
 
     def _set_status(self, status: CustomerStatus) -> None:
         self._status = status
@@ -615,8 +611,4 @@ class SelfServeSignupWorkflow:
     async def _email(
         self, method: Callable[[Any, Any], Awaitable[None]], argument: Any, summary: str
     ) -> None:
-        """Email is best effort after retries: a signup never fails because a mail bounced."""
-        try:
-            await workflow.execute_activity_method(method, argument, summary=summary, **EMAIL_STEP)
-        except ActivityError:
-            workflow.logger.warning("email step failed: %s", summary)
+        await send_email(method, argument, summary=summary)

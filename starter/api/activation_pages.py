@@ -68,7 +68,9 @@ def security_headers(settings: Settings, brand: Brand | None = None) -> dict[str
     }
 
 
-def _html(settings: Settings, template: str, status_code: int = 200, **context: Any) -> Response:
+def html_page(
+    settings: Settings, template: str, status_code: int = 200, **context: Any
+) -> Response:
     brand: Brand = context.setdefault("brand", neutral_brand())
     body = TEMPLATES.get_template(template).render(**context)
     return HTMLResponse(body, status_code=status_code, headers=security_headers(settings, brand))
@@ -93,17 +95,17 @@ def _json_slow_down(settings: Settings) -> Response:
     return _json(settings, {"status": "error", "message": SLOW_DOWN}, 429)
 
 
-def _slow_down(settings: Settings) -> Response:
-    return _html(settings, "slow_down.html", 429)
+def slow_down_page(settings: Settings) -> Response:
+    return html_page(settings, "slow_down.html", 429)
 
 
 def _invalid(settings: Settings) -> Response:
     # The same neutral page for every bad link: it names no white label.
-    return _html(settings, "link_invalid.html", 404)
+    return html_page(settings, "link_invalid.html", 404)
 
 
-def _try_again(settings: Settings) -> Response:
-    return _html(settings, "try_again.html", 503)
+def try_again_page(settings: Settings) -> Response:
+    return html_page(settings, "try_again.html", 503)
 
 
 Answer = Callable[[Settings], Response]
@@ -116,7 +118,7 @@ def _named_customer(request: Request) -> uuid.UUID | None:
         return None
 
 
-def _answering_link_errors(invalid: Answer, try_again: Answer, slow_down: Answer) -> type[APIRoute]:
+def answering_link_errors(invalid: Answer, try_again: Answer, slow_down: Answer) -> type[APIRoute]:
     """Every route of a router is rate-limited and answers a bad link and a busy signup the
     same way.
 
@@ -155,12 +157,12 @@ def _answering_link_errors(invalid: Answer, try_again: Answer, slow_down: Answer
 router = APIRouter(
     prefix="/activate",
     tags=["activation"],
-    route_class=_answering_link_errors(_invalid, _try_again, _slow_down),
+    route_class=answering_link_errors(_invalid, try_again_page, slow_down_page),
 )
 calls = APIRouter(
     prefix="/activate",
     tags=["activation"],
-    route_class=_answering_link_errors(_json_invalid, _json_try_again, _json_slow_down),
+    route_class=answering_link_errors(_json_invalid, _json_try_again, _json_slow_down),
 )
 
 
@@ -183,13 +185,13 @@ async def show_activation(
     page = await activation.page(customer_id)
     context = _page_context(page, link.token)
     if progress.status == CustomerStatus.ACTIVE.value:
-        return _html(app.settings, "active.html", **context)
+        return html_page(app.settings, "active.html", **context)
     if progress.status == CustomerStatus.AWAITING_ACTIVATION.value:
         expires = human_time(progress.activation_expires_at)
-        return _html(app.settings, "activate_confirm.html", expires_at=expires, **context)
+        return html_page(app.settings, "activate_confirm.html", expires_at=expires, **context)
     if progress.status == CustomerStatus.AWAITING_PAYMENT.value:
         expires = human_time(progress.payment_expires_at or progress.activation_expires_at)
-        return _html(
+        return html_page(
             app.settings,
             "activate_confirm.html",
             expires_at=expires,
@@ -209,13 +211,13 @@ async def activate(
     page = await activation.page(customer_id)
     context = _page_context(page, link.token)
     if page.status is CustomerStatus.ACTIVE:
-        return _html(app.settings, "active.html", **context)
+        return html_page(app.settings, "active.html", **context)
     if not result.payment_due:
-        return _html(app.settings, "finishing.html", **context)
+        return html_page(app.settings, "finishing.html", **context)
     if result.outcome is ActivationOutcome.ALREADY_ACTIVATED and page.status not in {
         CustomerStatus.AWAITING_PAYMENT
     }:
-        return _html(app.settings, "finishing.html", **context)
+        return html_page(app.settings, "finishing.html", **context)
     return await _payment_page(app, activation, link, page, result)
 
 
@@ -224,7 +226,7 @@ async def _payment_page(
 ) -> Response:
     setup_secret = await activation.card_setup_secret(page)
     payment_expires = result.payment_expires_at
-    return _html(
+    return html_page(
         app.settings,
         "payment.html",
         setup_secret=setup_secret,

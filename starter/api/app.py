@@ -15,8 +15,10 @@ from starter.api import (
     bulk,
     customers,
     devmail,
+    handover,
     health,
     inventory,
+    invitation_pages,
     metrics,
     webhook_endpoints,
     webhooks,
@@ -27,6 +29,7 @@ from starter.api.dependencies import Services
 from starter.api.errors import install_error_handlers
 from starter.api.metrics import ApiMetrics
 from starter.attempt_limits import AttemptLimits
+from starter.handover import Handovers
 from starter.signups import PendingSignups, SignupService
 from starter.stripe_client import stripe_client
 from starter.stripe_events import StripeEvents
@@ -59,6 +62,7 @@ def create_app(
         pending=PendingSignups(temporal, sessions, settings),
         stripe_events=StripeEvents(temporal, sessions, settings),
         activation=Activation(temporal, sessions, settings, stripe),
+        handovers=Handovers(temporal, sessions, settings),
         attempt_limits=AttemptLimits(settings),
         metrics=ApiMetrics(),
         mail_dir=mail_dir,
@@ -67,6 +71,7 @@ def create_app(
     app.add_middleware(AccessLog, metrics=app.state.services.metrics)
     app.include_router(bulk.router)  # before customers: /v1/customers/bulk is not an id
     app.include_router(customers.router)
+    app.include_router(handover.router)
     app.include_router(audit.router)
     app.include_router(inventory.router)
     app.include_router(brand.router)
@@ -78,6 +83,7 @@ def create_app(
     app.include_router(webhook_endpoints.router)
     app.include_router(activation_pages.router)
     app.include_router(activation_pages.calls)
+    app.include_router(invitation_pages.router)
     app.mount("/codec", codec_app(settings))
     app.mount("/static", StaticFiles(packages=[("starter", "static")]), name="static")
     return app

@@ -13,6 +13,7 @@ from starter.activation import Activation
 from starter.api.metrics import ApiMetrics
 from starter.attempt_limits import AttemptLimits
 from starter.auth import Caller, caller_for_key
+from starter.handover import Handovers
 from starter.signups import PendingSignups, SignupService
 from starter.stripe_events import StripeEvents
 from store.engine import SessionFactory
@@ -28,6 +29,7 @@ class Services:
     pending: PendingSignups
     stripe_events: StripeEvents
     activation: Activation
+    handovers: Handovers
     attempt_limits: AttemptLimits
     metrics: ApiMetrics
     mail_dir: Path | None = None

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 import pytest_asyncio
-from playwright.async_api import Page, expect
+from playwright.async_api import Locator, Page, expect
 
 from starter.mailsink import MailSink
 from store.engine import SessionFactory
@@ -35,6 +35,7 @@ from tests.browser.page_checks import (
     unreachable_controls,
 )
 from tests.conftest import WhiteLabelFixture
+from tests.handover_helpers import invitations_to, managed_customer
 from tests.self_serve_helpers import (
     CARD_DECLINED_ON_CHARGE,
     CARD_OK,
@@ -127,6 +128,29 @@ async def link_invalid(customer: Customer) -> None:
     assert response.status == 404
 
 
+def accept_button(page: Page) -> Locator:
+    return page.get_by_role("button", name="Accept and administer my account")
+
+
+async def invitation(customer: Customer) -> None:
+    """The emailed invitation to administer a WL-managed account."""
+    customer_id, contact = await managed_customer(customer.api, customer.white_label)
+    invited = await customer.api.post(
+        f"/v1/customers/{customer_id}/handover", headers=customer.white_label.headers
+    )
+    assert invited.status_code == 202, invited.text
+    [link] = await invitations_to(customer.mail_sink, contact, 1)
+    await customer.page.goto(f"{customer.api_url}{link.path}?token={link.token}")
+    await expect(accept_button(customer.page)).to_be_visible()
+
+
+async def invitation_accepted(customer: Customer) -> None:
+    await invitation(customer)
+    await accept_button(customer.page).click()
+    heading = customer.page.get_by_role("heading", name="You administer your account")
+    await expect(heading).to_be_visible()
+
+
 PAGES: dict[str, Callable[[Customer], Awaitable[None]]] = {
     "activation": activation,
     "continue-to-payment": continue_to_payment,
@@ -135,6 +159,8 @@ PAGES: dict[str, Callable[[Customer], Awaitable[None]]] = {
     "payment-succeeded": payment_succeeded,
     "active": active,
     "link-invalid": link_invalid,
+    "invitation": invitation,
+    "invitation-accepted": invitation_accepted,
 }
 
 

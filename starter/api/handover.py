@@ -1,0 +1,77 @@
+"""`/v1/customers/{id}/handover`: invite the customer to take over the account's administration."""
+
+import uuid
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+
+from domain.handover import HandoverView
+from starter.api.customers import ERRORS, REJECTION_STATUS
+from starter.api.dependencies import AppServices, AuthenticatedCaller
+from starter.api.errors import error_response
+from starter.handover import ALREADY_HANDED_OVER, NOT_HANDOVERABLE
+from starter.signups import SignupRejected
+from workflows.handover import HANDOVER_CLOSED
+
+router = APIRouter(prefix="/v1/customers", tags=["customers"])
+
+STATUS = {
+    **REJECTION_STATUS,
+    NOT_HANDOVERABLE: 409,
+    ALREADY_HANDED_OVER: 409,
+    HANDOVER_CLOSED: 409,
+}
+
+
+def _answer(view: HandoverView, status_code: int) -> Response:
+    return JSONResponse(view.model_dump(mode="json"), status_code=status_code)
+
+
+def _rejection(rejected: SignupRejected) -> Response:
+    return error_response(STATUS.get(rejected.kind, 422), rejected.kind, rejected.message)
+
+
+@router.post(
+    "/{customer_id}/handover",
+    status_code=202,
+    response_model=HandoverView,
+    responses=ERRORS,
+    summary="Invite the customer to become Account Administrator (again: a new link)",
+)
+async def invite(customer_id: uuid.UUID, app: AppServices, caller: AuthenticatedCaller) -> Response:
+    """Emails the authorized contact a single-use link, valid for `HANDOVER_TTL`. Calling it
+    again sends a new link and the previous one stops working."""
+    try:
+        return _answer(await app.handovers.invite(caller, customer_id), 202)
+    except SignupRejected as rejected:
+        return _rejection(rejected)
+
+
+@router.get(
+    "/{customer_id}/handover",
+    response_model=HandoverView,
+    responses=ERRORS,
+    summary="Where the invitation is: not_invited, invited, accepted, expired or cancelled",
+)
+async def handover_state(
+    customer_id: uuid.UUID, app: AppServices, caller: AuthenticatedCaller
+) -> Response:
+    try:
+        return _answer(await app.handovers.state(caller, customer_id), 200)
+    except SignupRejected as rejected:
+        return _rejection(rejected)
+
+
+@router.post(
+    "/{customer_id}/handover/cancel",
+    response_model=HandoverView,
+    responses=ERRORS,
+    summary="Withdraw the invitation; the white label stays Account Administrator",
+)
+async def cancel_handover(
+    customer_id: uuid.UUID, app: AppServices, caller: AuthenticatedCaller
+) -> Response:
+    try:
+        return _answer(await app.handovers.cancel(caller, customer_id), 200)
+    except SignupRejected as rejected:
+        return _rejection(rejected)
