@@ -35,6 +35,7 @@ from starter.api.app import create_app
 from starter.auth import Caller
 from starter.localstripe_server import localstripe_command
 from starter.mailsink import MailSink, start_sink
+from starter.temporal import register_search_attributes
 from store.engine import SessionFactory, create_engine, create_session_factory, is_sqlite
 from store.migrate import upgrade
 from store.schema import Base
@@ -358,3 +359,15 @@ def customer_request(**overrides: object) -> dict[str, object]:
     }
     body.update(overrides)
     return body
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
+    """The time-skipping test server: days of timers and retries in seconds of real time.
+    It has no Updates, so only workflows driven by signals and timers run on it."""
+    async with await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(BIN / "temporal-test-server"),
+        data_converter=pydantic_data_converter,
+    ) as environment:
+        await register_search_attributes(environment.client, "default")
+        yield environment

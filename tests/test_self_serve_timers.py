@@ -5,13 +5,10 @@ activities are the real ones, against the real database and SMTP server.
 """
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
-import pytest_asyncio
 from temporalio.api.enums.v1 import EventType
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from domain.customer import CreateCustomerRequest
@@ -20,26 +17,15 @@ from domain.self_serve import SelfServeSignupInput
 from domain.settings import Settings
 from domain.signup import workflow_id_for
 from starter.mailsink import MailSink
-from starter.temporal import register_search_attributes
 from store.engine import SessionFactory
 from store.schema import Customer
-from tests.conftest import BIN, WhiteLabelFixture, customer_request
+from tests.conftest import WhiteLabelFixture, customer_request
 from tests.histories_helpers import assert_replays
 from tests.self_serve_helpers import text_of
 from worker import build_worker
 from workflows.self_serve import SelfServeSignupWorkflow
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
-
-
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
-    async with await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(BIN / "temporal-test-server"),
-        data_converter=pydantic_data_converter,
-    ) as environment:
-        await register_search_attributes(environment.client, "default")
-        yield environment
 
 
 def signup_input(white_label: WhiteLabelFixture, **overrides: object) -> SelfServeSignupInput:
