@@ -21,7 +21,14 @@ from starter.mailsink import MailSink
 from store import audit
 from store.engine import SessionFactory
 from store.schema import WebhookEvent
-from tests.conftest import WhiteLabelFixture, free_port, make_white_label, serving
+from tests.conftest import (
+    WhiteLabelFixture,
+    customer_request,
+    free_port,
+    make_white_label,
+    serving,
+)
+from tests.handover_helpers import invitations_to
 from tests.histories_helpers import assert_replays
 from tests.self_serve_helpers import (
     CARD_DECLINED_ON_CHARGE,
@@ -243,6 +250,48 @@ async def test_a_declined_card_and_a_cancelled_signup_are_told_too(
     assert closed.event["type"] == "customer.cancelled"
     assert closed.event["data"]["status"] == "cancelled"
     assert failed.event["sequence"] < closed.event["sequence"]
+
+
+async def test_a_failed_signup_a_conversion_and_a_hand_over_are_told_too(
+    api: httpx.AsyncClient,
+    white_label: WhiteLabelFixture,
+    mail_sink: MailSink,
+    dispatcher: None,
+    receiver: Receiver,
+) -> None:
+    wanted = ["customer.failed", "customer.converted", "customer.handed_over"]
+    await register(api, white_label, receiver.url, wanted)
+    refused = await api.post(
+        "/v1/customers", json=customer_request(numbers={"count": 99}), headers=white_label.headers
+    )
+    assert refused.status_code == 422
+    failed_id = (await api.get("/v1/customers", headers=white_label.headers)).json()["customers"][
+        0
+    ]["customer_id"]
+    signup = await start_signup(api, white_label)
+    converted = await api.post(
+        f"/v1/customers/{signup.customer_id}/convert-to-wl-managed", headers=white_label.headers
+    )
+    assert converted.status_code == 200, converted.text
+    invited = await api.post(
+        f"/v1/customers/{signup.customer_id}/handover", headers=white_label.headers
+    )
+    assert invited.status_code == 202, invited.text
+    [invitation] = await invitations_to(mail_sink, signup.email, 3)
+    accepted = await api.post(invitation.path, data={"token": invitation.token})
+    assert accepted.status_code == 200
+
+    [failed] = await receiver.until(failed_id, 1)
+    converted_event, handed_over = await receiver.until(signup.customer_id, 2)
+
+    assert failed.event["type"] == "customer.failed"
+    assert failed.event["data"]["type"] == "NumbersUnavailable"
+    assert converted_event.event["type"] == "customer.converted"
+    assert converted_event.event["data"]["path"] == "wl_managed"
+    assert converted_event.event["data"]["from_status"] == "awaiting_activation"
+    assert handed_over.event["type"] == "customer.handed_over"
+    assert converted_event.event["sequence"] < handed_over.event["sequence"]
+    assert "@" not in handed_over.body.decode()
 
 
 async def test_an_endpoint_answering_an_error_is_retried_and_its_answers_listed(

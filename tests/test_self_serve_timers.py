@@ -8,6 +8,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 from temporalio.api.enums.v1 import EventType
 from temporalio.testing import WorkflowEnvironment
 
@@ -18,7 +19,7 @@ from domain.settings import Settings
 from domain.signup import workflow_id_for
 from starter.mailsink import MailSink
 from store.engine import SessionFactory
-from store.schema import Customer
+from store.schema import Customer, WebhookEvent
 from tests.conftest import WhiteLabelFixture, customer_request
 from tests.histories_helpers import assert_replays
 from tests.self_serve_helpers import text_of
@@ -75,7 +76,22 @@ async def test_nobody_activates_so_two_reminders_go_out_then_the_signup_expires(
     assert notices == [f"Signup expired: {data.request.business.name}"]
     async with sessions() as session:
         stored = await session.get_one(Customer, data.customer_id)
+        outbox = list(
+            await session.execute(
+                select(WebhookEvent.type, WebhookEvent.payload)
+                .where(WebhookEvent.customer_id == data.customer_id)
+                .order_by(WebhookEvent.sequence)
+            )
+        )
     assert stored.status == "expired"
+    # What the WL's endpoints are told, written with each change (the outbox).
+    assert [(kind, payload.get("kind", payload.get("status"))) for kind, payload in outbox] == [
+        ("customer.created", None),
+        ("customer.activation_email_sent", "activation"),
+        ("customer.activation_email_sent", "activation_reminder"),
+        ("customer.activation_email_sent", "activation_reminder"),
+        ("customer.expired", "expired"),
+    ]
     events = [event async for event in handle.fetch_history_events()]
     started = events[0].event_time.ToDatetime()
     fire_offsets = [
