@@ -28,6 +28,13 @@ async def _load_customer(session: AsyncSession, ref: CustomerRef) -> Customer:
     return customer
 
 
+def _contact_email(customer: Customer) -> str:
+    email = (customer.contact or {}).get("email")
+    if not email:
+        raise RuntimeError(f"customer {customer.id} has no contact email")
+    return str(email)
+
+
 async def add_wl_administrator_in(session: AsyncSession, data: AdministratorInput) -> None:
     """Inside the caller's transaction, so a conversion adds the role with everything else."""
     customer = await _load_customer(session, CustomerRef(customer_id=data.customer_id))
@@ -149,9 +156,7 @@ class AccountActivities:
         """The authorized contact administers the account they activated and paid for."""
         async with self._sessions.begin() as session:
             customer = await _load_customer(session, ref)
-            email = (customer.contact or {}).get("email")
-            if not email:
-                raise RuntimeError(f"customer {customer.id} has no contact email")
+            email = _contact_email(customer)
             exists = await session.scalar(
                 select(AccountAdministrator.id).where(
                     AccountAdministrator.customer_id == customer.id,
@@ -181,9 +186,7 @@ class AccountActivities:
         and the WL's administrators step down, in one transaction."""
         async with self._sessions.begin() as session:
             customer = await _load_customer(session, ref)
-            email = (customer.contact or {}).get("email")
-            if not email:
-                raise RuntimeError(f"customer {customer.id} has no contact email")
+            email = _contact_email(customer)
             admins = list(
                 await session.scalars(
                     select(AccountAdministrator).where(

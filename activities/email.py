@@ -130,6 +130,14 @@ class EmailActivities:
         self._public_base_url = public_base_url
         self._activation_secret = activation_secret
 
+    def _link(self, customer_id: uuid.UUID, link_version: int, purpose: LinkPurpose) -> str:
+        """Recomputed from the secret for each email, so no token is ever stored."""
+        if self._activation_secret is None:
+            raise RuntimeError("ACTIVATION_SECRET is not configured on this worker")
+        return activation_link(
+            self._public_base_url, self._activation_secret, customer_id, link_version, purpose
+        )
+
     async def _load(self, customer_id: uuid.UUID) -> _Signup:
         async with self._reads() as session:
             customer = await session.get_one(Customer, customer_id)
@@ -256,17 +264,13 @@ class EmailActivities:
     @activity.defn
     async def send_activation(self, data: ActivationEmailInput) -> None:
         """The activation link (or a reminder of it) to the customer's authorized contact."""
-        if self._activation_secret is None:
-            raise RuntimeError("ACTIVATION_SECRET is not configured on this worker")
         dedupe_key = (
             f"customer-{data.customer_id}:email:activation:v{data.link_version}:r{data.reminder}"
         )
         signup = await self._unsent(dedupe_key, data.customer_id)
         if signup is None:
             return
-        link = activation_link(
-            self._public_base_url, self._activation_secret, data.customer_id, data.link_version
-        )
+        link = self._link(data.customer_id, data.link_version, LinkPurpose.ACTIVATION)
         subject = f"Activate your {signup.brand.display_name} account"
         await self._deliver(
             signup,
@@ -324,19 +328,11 @@ class EmailActivities:
     @activity.defn
     async def send_handover_invitation(self, data: HandoverEmailInput) -> None:
         """Invites the customer's authorized contact to become the Account Administrator."""
-        if self._activation_secret is None:
-            raise RuntimeError("ACTIVATION_SECRET is not configured on this worker")
         dedupe_key = f"customer-{data.customer_id}:email:handover:v{data.link_version}"
         signup = await self._unsent(dedupe_key, data.customer_id)
         if signup is None:
             return
-        link = activation_link(
-            self._public_base_url,
-            self._activation_secret,
-            data.customer_id,
-            data.link_version,
-            LinkPurpose.HANDOVER,
-        )
+        link = self._link(data.customer_id, data.link_version, LinkPurpose.HANDOVER)
         await self._deliver(
             signup,
             dedupe_key=dedupe_key,

@@ -5,8 +5,6 @@ workflow decides whether that version is current and the signup still open. Ever
 reaches the customer as the same generic answer.
 """
 
-import asyncio
-import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -15,23 +13,15 @@ from typing import TypeVar, cast
 
 import stripe
 from stripe.params import SetupIntentCreateParams
-from temporalio.client import (
-    Client,
-    WorkflowHandle,
-    WorkflowUpdateFailedError,
-    WorkflowUpdateRPCTimeoutOrCancelledError,
-)
-from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.client import Client, WorkflowHandle
 
-from domain.activation import verify_token
+from domain.activation import LinkPurpose
 from domain.brand import Brand
 from domain.enums import CustomerStatus, SignupPath
 from domain.self_serve import (
     ActivateRequest,
     ActivateResult,
     ActivationOutcome,
-    LinkRefusal,
     SelfServeProgress,
     SubmitPaymentRequest,
     SubmitPaymentResult,
@@ -39,72 +29,19 @@ from domain.self_serve import (
 from domain.settings import Settings
 from domain.signup import SignupResult, workflow_id_for
 from domain.stripe_params import card_only
-from store.availability import UNREACHABLE
-from store.brands import brand_of
+from starter.links import (
+    Link,
+    LinkInvalid,
+    TryAgainLater,
+    linked_account,
+    query_for_link,
+    send_update,
+    verified_link,
+)
 from store.engine import SessionFactory, read_only
-from store.schema import Customer, Plan, WhiteLabel
 from workflows.self_serve import SelfServeSignupWorkflow
 
-REFUSALS = {refusal.value for refusal in LinkRefusal}
-RETRYABLE = {
-    RPCStatusCode.UNAVAILABLE,
-    RPCStatusCode.RESOURCE_EXHAUSTED,
-    RPCStatusCode.ABORTED,
-    RPCStatusCode.CANCELLED,
-    RPCStatusCode.DEADLINE_EXCEEDED,
-}
 T = TypeVar("T")
-log = logging.getLogger(__name__)
-
-
-class LinkInvalid(Exception):
-    """Wrong, stale, superseded or expired link, or an unknown customer: all look the same."""
-
-
-class TryAgainLater(Exception):
-    """The signup did not answer in time (e.g. Stripe or the database is down)."""
-
-
-async def until_answered(call: Callable[[], Awaitable[T]], wait_seconds: float) -> T:
-    """Calls the workflow until it answers, for up to `wait_seconds` (TimeoutError).
-
-    A busy workflow answers late or sheds a query, and Temporal aborts an update that
-    raced another; those are asked again, any other error is raised.
-    """
-    async with asyncio.timeout(wait_seconds):
-        while True:
-            try:
-                return await call()
-            except WorkflowUpdateRPCTimeoutOrCancelledError:
-                pass
-            except RPCError as error:
-                if error.status not in RETRYABLE:
-                    raise
-            await asyncio.sleep(0.05)
-
-
-async def send_update(send: Callable[[], Awaitable[T]], wait_seconds: float) -> T:
-    """Sends an emailed link's update until it is answered; a refusal is `LinkInvalid`.
-
-    Repeating is safe: the workflows answer a repeated update the same way, and every
-    refusal is final.
-    """
-    try:
-        return await until_answered(send, wait_seconds)
-    except TimeoutError:
-        raise TryAgainLater from None
-    except WorkflowUpdateFailedError as error:
-        cause = error.cause
-        if isinstance(cause, ApplicationError) and cause.type in REFUSALS:
-            raise LinkInvalid from None
-        log.warning(
-            "link update failed: %s %s",
-            type(cause).__name__,
-            getattr(cause, "type", None) or getattr(cause, "message", ""),
-        )
-        raise TryAgainLater from error
-    except RPCError:
-        raise LinkInvalid from None
 
 
 @dataclass(frozen=True)
@@ -125,13 +62,6 @@ class SignupPage:
     stripe_account: str | None
 
 
-@dataclass(frozen=True)
-class Link:
-    customer_id: uuid.UUID
-    link_version: int
-    token: str
-
-
 class Activation:
     def __init__(
         self,
@@ -148,11 +78,7 @@ class Activation:
         self._card_only = card_only(settings.stripe_api_base is not None)
 
     def verify(self, customer_id: uuid.UUID, token: str) -> Link:
-        secret = self._settings.required_activation_secret()
-        verified = verify_token(secret, customer_id, token[:200])
-        if verified is None:
-            raise LinkInvalid
-        return Link(customer_id=customer_id, link_version=verified.link_version, token=token)
+        return verified_link(self._settings, customer_id, token, LinkPurpose.ACTIVATION)
 
     def _handle(self, link: Link) -> WorkflowHandle[SelfServeSignupWorkflow, SignupResult]:
         return self._client.get_workflow_handle_for(
@@ -161,34 +87,22 @@ class Activation:
 
     async def progress(self, link: Link) -> SelfServeProgress:
         """The signup's state, if this link is its current one."""
-        try:
-            progress = await self._until_answered(
-                lambda: self._handle(link).query(SelfServeSignupWorkflow.status)
-            )
-        except TimeoutError:
-            raise TryAgainLater from None
-        except RPCError:
-            raise LinkInvalid from None
+        progress = await query_for_link(
+            lambda: self._handle(link).query(SelfServeSignupWorkflow.status),
+            self._settings.api_wait_seconds,
+        )
         if progress.link_version != link.link_version or progress.converted:
             raise LinkInvalid
         return progress
 
     async def page(self, customer_id: uuid.UUID) -> SignupPage:
-        try:
-            async with self._reads() as session:
-                customer = await session.get(Customer, customer_id)
-                if customer is None or customer.path != SignupPath.SELF_SERVE.value:
-                    raise LinkInvalid
-                plan = await session.get_one(Plan, customer.plan_id)
-                white_label = await session.get_one(WhiteLabel, customer.white_label_id)
-                brand = await brand_of(session, white_label)
-        except UNREACHABLE:
-            raise TryAgainLater from None
+        account = await linked_account(self._reads, customer_id, SignupPath.SELF_SERVE)
+        customer, plan, brand = account.customer, account.plan, account.brand
         contact = customer.contact or {}
         return SignupPage(
             customer_id=customer.id,
-            business_name=str((customer.business or {}).get("name", "")),
-            first_name=str(contact.get("first_name", "")),
+            business_name=account.business_name,
+            first_name=account.first_name,
             contact_name=f"{contact.get('first_name', '')} {contact.get('last_name', '')}".strip(),
             white_label_name=brand.display_name,
             brand=brand,
@@ -197,11 +111,8 @@ class Activation:
             currency=plan.currency,
             status=CustomerStatus(customer.status),
             stripe_customer_id=customer.stripe_customer_id,
-            stripe_account=white_label.payment_gateway_account,
+            stripe_account=account.white_label.payment_gateway_account,
         )
-
-    async def _until_answered(self, call: Callable[[], Awaitable[T]]) -> T:
-        return await until_answered(call, self._settings.api_wait_seconds)
 
     async def _update(self, send: Callable[[], Awaitable[T]]) -> T:
         return await send_update(send, self._settings.api_wait_seconds)

@@ -37,14 +37,9 @@ from domain.customer import CreateCustomerRequest
 from domain.enums import CustomerStatus, SignupPath
 from domain.errors import BusinessError
 from domain.validation import field_message, field_path
+from starter.administration import FORBIDDEN, SignupRejected
 from starter.auth import Caller
-from starter.signups import (
-    FORBIDDEN,
-    IDEMPOTENCY_CONFLICT,
-    SignupRejected,
-    SignupService,
-    request_fingerprint,
-)
+from starter.signups import IDEMPOTENCY_CONFLICT, SignupService, request_fingerprint
 from store.engine import SessionFactory, read_only
 from store.schema import Customer, IdempotencyKey, Plan, WhiteLabel
 

@@ -299,7 +299,8 @@ def _request_file(model: type[RequestBody], file: str) -> RequestBody:
 
 
 async def customers_create(args: argparse.Namespace, settings: Settings) -> None:
-    from starter.signups import SignupRejected, SignupService
+    from starter.administration import SignupRejected
+    from starter.signups import SignupService
     from starter.temporal import connect
     from starter.views import customer_view
 
@@ -346,8 +347,9 @@ def _import_line(row: dict[str, Any]) -> str:
 async def customers_import(args: argparse.Namespace, settings: Settings) -> None:
     """Bulk onboarding from a CSV or JSON file: what `POST /v1/customers/bulk` does, acting as
     the administrator whose key is given. Exits 1 when any row is invalid or failed."""
+    from starter.administration import SignupRejected
     from starter.bulk import BulkOnboarding, RowOutcome, RowsFileError, read_rows_file
-    from starter.signups import SignupRejected, SignupService
+    from starter.signups import SignupService
     from starter.temporal import connect
 
     try:
@@ -390,7 +392,8 @@ async def customers_import(args: argparse.Namespace, settings: Settings) -> None
 async def customers_cancel_or_resend(args: argparse.Namespace, settings: Settings) -> None:
     """What the API's cancel and activation-email routes do, for an operator at a shell; the
     audit trail names the administrator whose key is given."""
-    from starter.signups import PendingSignups, SignupRejected
+    from starter.administration import SignupRejected
+    from starter.signups import PendingSignups
     from starter.temporal import connect
 
     async def act(sessions: SessionFactory) -> None:
@@ -412,7 +415,8 @@ async def customers_cancel_or_resend(args: argparse.Namespace, settings: Setting
 async def customers_convert(args: argparse.Namespace, settings: Settings) -> None:
     """What `POST /v1/customers/{id}/convert-to-wl-managed` does, for an operator at a shell."""
     from domain.conversion import ConvertToWlManagedRequest
-    from starter.signups import PendingSignups, SignupRejected
+    from starter.administration import SignupRejected
+    from starter.signups import PendingSignups
     from starter.temporal import connect
 
     request = (
@@ -440,8 +444,8 @@ async def customers_convert(args: argparse.Namespace, settings: Settings) -> Non
 
 async def customers_handover(args: argparse.Namespace, settings: Settings) -> None:
     """What `POST /v1/customers/{id}/handover` (and `.../handover/cancel`) do, at a shell."""
+    from starter.administration import SignupRejected
     from starter.handover import Handovers
-    from starter.signups import SignupRejected
     from starter.temporal import connect
 
     async def act(sessions: SessionFactory) -> None:

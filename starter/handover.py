@@ -29,7 +29,7 @@ from temporalio.common import (
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from domain.activation import LinkPurpose, verify_token
+from domain.activation import LinkPurpose
 from domain.brand import Brand
 from domain.enums import AdministratorKind, CustomerStatus, SignupPath
 from domain.handover import (
@@ -42,14 +42,19 @@ from domain.handover import (
     handover_workflow_id,
 )
 from domain.settings import Settings
-from starter.activation import Link, LinkInvalid, TryAgainLater, send_update, until_answered
+from starter.administration import SignupRejected, callers_customer, record_request
 from starter.auth import Caller
-from starter.signups import FORBIDDEN, NOT_FOUND, SignupRejected
-from store import audit
-from store.availability import UNREACHABLE
-from store.brands import brand_of
+from starter.links import (
+    Link,
+    LinkInvalid,
+    linked_account,
+    query_for_link,
+    send_update,
+    until_answered,
+    verified_link,
+)
 from store.engine import SessionFactory, read_only
-from store.schema import AccountAdministrator, Customer, Plan, WhiteLabel
+from store.schema import AccountAdministrator
 from workflows import search_attributes
 from workflows.handover import HANDOVER_CLOSED, AccountHandoverWorkflow
 
@@ -94,35 +99,9 @@ class Handovers:
 
     # --- the WL administrator's side ------------------------------------------------------
 
-    async def _customer(
-        self, caller: Caller, customer_id: uuid.UUID, action: str | None = None
-    ) -> Customer:
-        """The caller's customer; `action` names what only an administrator may do."""
-        if action is not None and not caller.is_administrator:
-            raise SignupRejected(FORBIDDEN, f"only a white label administrator may {action}")
-        async with self._reads() as session:
-            customer = await session.scalar(
-                select(Customer).where(
-                    Customer.id == customer_id, Customer.white_label_id == caller.white_label_id
-                )
-            )
-        if customer is None:
-            raise SignupRejected(NOT_FOUND, "no such customer")
-        return customer
-
-    async def _record(self, caller: Caller, customer_id: uuid.UUID, action: str) -> None:
-        async with self._sessions.begin() as session:
-            audit.record(
-                session,
-                white_label_id=caller.white_label_id,
-                customer_id=customer_id,
-                actor=f"wl_user:{caller.user_id}",
-                action=action,
-            )
-
     async def invite(self, caller: Caller, customer_id: uuid.UUID) -> HandoverView:
         """Sends the invitation, or a new one that replaces the last (and restarts its clock)."""
-        customer = await self._customer(caller, customer_id, "invite the customer")
+        customer = await callers_customer(self._reads, caller, customer_id, "invite the customer")
         managed = customer.path == SignupPath.WL_MANAGED.value
         if not managed or customer.status != CustomerStatus.ACTIVE.value:
             raise SignupRejected(
@@ -142,7 +121,7 @@ class Handovers:
             raise SignupRejected(
                 ALREADY_HANDED_OVER, "the customer already administers this account"
             )
-        await self._record(caller, customer_id, "handover.invited")
+        await record_request(self._sessions, caller, customer_id, "handover.invited")
         start = WithStartWorkflowOperation(
             AccountHandoverWorkflow.run,
             HandoverInput(
@@ -189,7 +168,7 @@ class Handovers:
         }
 
     async def state(self, caller: Caller, customer_id: uuid.UUID) -> HandoverView:
-        await self._customer(caller, customer_id)
+        await callers_customer(self._reads, caller, customer_id)
         try:
             progress = await until_answered(
                 lambda: self._handle(customer_id).query(AccountHandoverWorkflow.status),
@@ -203,11 +182,11 @@ class Handovers:
 
     async def cancel(self, caller: Caller, customer_id: uuid.UUID) -> HandoverView:
         """Withdraws the invitation: its link stops working; the WL stays administrator."""
-        await self._customer(caller, customer_id, "withdraw the invitation")
+        await callers_customer(self._reads, caller, customer_id, "withdraw the invitation")
         current = await self.state(caller, customer_id)
         if current.state is not HandoverState.INVITED:
             raise SignupRejected(HANDOVER_CLOSED, f"the invitation is {current.state.value}")
-        await self._record(caller, customer_id, "handover.cancel_requested")
+        await record_request(self._sessions, caller, customer_id, "handover.cancel_requested")
         handle = self._handle(customer_id)
         await handle.signal(AccountHandoverWorkflow.cancel)
         with contextlib.suppress(TimeoutError, WorkflowFailureError):
@@ -218,46 +197,27 @@ class Handovers:
     # --- the customer's side --------------------------------------------------------------
 
     def verify(self, customer_id: uuid.UUID, token: str) -> Link:
-        secret = self._settings.required_activation_secret()
-        verified = verify_token(secret, customer_id, token[:200], LinkPurpose.HANDOVER)
-        if verified is None:
-            raise LinkInvalid
-        return Link(customer_id=customer_id, link_version=verified.link_version, token=token)
+        return verified_link(self._settings, customer_id, token, LinkPurpose.HANDOVER)
 
     async def progress(self, link: Link) -> HandoverProgress:
         """The invitation's state, if this link is its current, open one."""
-        try:
-            progress = await until_answered(
-                lambda: self._handle(link.customer_id).query(AccountHandoverWorkflow.status),
-                self._settings.api_wait_seconds,
-            )
-        except TimeoutError:
-            raise TryAgainLater from None
-        except RPCError:
-            raise LinkInvalid from None
-        if progress.link_version != link.link_version or progress.state is not (
-            HandoverState.INVITED
-        ):
+        progress = await query_for_link(
+            lambda: self._handle(link.customer_id).query(AccountHandoverWorkflow.status),
+            self._settings.api_wait_seconds,
+        )
+        current = progress.link_version == link.link_version
+        if not current or progress.state is not HandoverState.INVITED:
             raise LinkInvalid
         return progress
 
     async def page(self, customer_id: uuid.UUID) -> InvitationPage:
-        try:
-            async with self._reads() as session:
-                customer = await session.get(Customer, customer_id)
-                if customer is None or customer.path != SignupPath.WL_MANAGED.value:
-                    raise LinkInvalid
-                plan = await session.get_one(Plan, customer.plan_id)
-                white_label = await session.get_one(WhiteLabel, customer.white_label_id)
-                brand = await brand_of(session, white_label)
-        except UNREACHABLE:
-            raise TryAgainLater from None
+        account = await linked_account(self._reads, customer_id, SignupPath.WL_MANAGED)
         return InvitationPage(
-            customer_id=customer.id,
-            business_name=str((customer.business or {}).get("name", "")),
-            first_name=str((customer.contact or {}).get("first_name", "")),
-            plan_name=plan.name,
-            brand=brand,
+            customer_id=customer_id,
+            business_name=account.business_name,
+            first_name=account.first_name,
+            plan_name=account.plan.name,
+            brand=account.brand,
         )
 
     async def accept(self, link: Link) -> HandoverProgress:

@@ -39,25 +39,19 @@ from domain.errors import BUSINESS_ERROR_TYPES, BusinessError
 from domain.self_serve import SelfServeSignupInput
 from domain.settings import Settings
 from domain.signup import SignupResult, WlManagedSignupInput, workflow_id_for
+from starter.administration import (
+    FORBIDDEN,
+    SignupRejected,
+    callers_customer,
+    record_request,
+)
 from starter.auth import Caller
-from store import audit
 from store.engine import SessionFactory, read_only
-from store.schema import Customer, IdempotencyKey, Plan, WhiteLabel
+from store.schema import IdempotencyKey, Plan, WhiteLabel
 from workflows import search_attributes
 from workflows.self_serve import SelfServeSignupWorkflow
 from workflows.wl_managed import WlManagedSignupWorkflow
 
-
-class SignupRejected(Exception):
-    """The request cannot start a signup; `kind` tells the caller why."""
-
-    def __init__(self, kind: str, message: str) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
-
-
-FORBIDDEN = "Forbidden"
 IDEMPOTENCY_CONFLICT = "IdempotencyKeyReused"
 
 
@@ -293,7 +287,6 @@ class SignupService:
 
 
 NOT_PENDING = BusinessError.SIGNUP_NOT_PENDING.value
-NOT_FOUND = "NotFound"
 PENDING = {CustomerStatus.AWAITING_ACTIVATION, CustomerStatus.AWAITING_PAYMENT}
 
 
@@ -312,16 +305,7 @@ class PendingSignups:
     async def _pending(
         self, caller: Caller, customer_id: uuid.UUID, allowed: set[CustomerStatus], action: str
     ) -> WorkflowHandle[SelfServeSignupWorkflow, SignupResult]:
-        if not caller.is_administrator:
-            raise SignupRejected(FORBIDDEN, f"only a white label administrator may {action}")
-        async with self._reads() as session:
-            customer = await session.scalar(
-                select(Customer).where(
-                    Customer.id == customer_id, Customer.white_label_id == caller.white_label_id
-                )
-            )
-        if customer is None:
-            raise SignupRejected(NOT_FOUND, "no such customer")
+        customer = await callers_customer(self._reads, caller, customer_id, action)
         status = CustomerStatus(customer.status)
         if customer.path != SignupPath.SELF_SERVE.value or status not in allowed:
             raise SignupRejected(
@@ -336,25 +320,11 @@ class PendingSignups:
             caller, customer_id, {CustomerStatus.AWAITING_ACTIVATION}, "resend the activation email"
         )
         await handle.signal(SelfServeSignupWorkflow.resend_activation)
-        async with self._sessions.begin() as session:
-            audit.record(
-                session,
-                white_label_id=caller.white_label_id,
-                customer_id=customer_id,
-                actor=f"wl_user:{caller.user_id}",
-                action="activation.resend_requested",
-            )
+        await record_request(self._sessions, caller, customer_id, "activation.resend_requested")
 
     async def cancel(self, caller: Caller, customer_id: uuid.UUID) -> None:
         handle = await self._pending(caller, customer_id, PENDING, "cancel the signup")
-        async with self._sessions.begin() as session:
-            audit.record(
-                session,
-                white_label_id=caller.white_label_id,
-                customer_id=customer_id,
-                actor=f"wl_user:{caller.user_id}",
-                action="signup.cancel_requested",
-            )
+        await record_request(self._sessions, caller, customer_id, "signup.cancel_requested")
         await handle.signal(SelfServeSignupWorkflow.cancel)
         with contextlib.suppress(TimeoutError, WorkflowFailureError):
             async with asyncio.timeout(self._settings.api_wait_seconds):
@@ -365,14 +335,7 @@ class PendingSignups:
     ) -> ConversionResult:
         """The WL takes the signup over; a business refusal leaves it pending as it was."""
         handle = await self._pending(caller, customer_id, PENDING, "convert the signup")
-        async with self._sessions.begin() as session:
-            audit.record(
-                session,
-                white_label_id=caller.white_label_id,
-                customer_id=customer_id,
-                actor=f"wl_user:{caller.user_id}",
-                action="signup.conversion_requested",
-            )
+        await record_request(self._sessions, caller, customer_id, "signup.conversion_requested")
         try:
             async with asyncio.timeout(self._settings.api_wait_seconds):
                 return await handle.execute_update(

@@ -21,8 +21,9 @@ from domain.enums import CustomerStatus
 from domain.money import format_amount
 from domain.self_serve import ActivateResult, ActivationOutcome, PaymentStatus
 from domain.settings import Settings
-from starter.activation import Activation, Link, LinkInvalid, SignupPage, TryAgainLater
+from starter.activation import Activation, SignupPage
 from starter.api.dependencies import AppServices, services
+from starter.links import Link, LinkInvalid, TryAgainLater
 
 TEMPLATES = Environment(
     loader=PackageLoader("starter", "templates"), autoescape=select_autoescape(["html"])

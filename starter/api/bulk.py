@@ -10,10 +10,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator
 
+from starter.administration import FORBIDDEN, SignupRejected
 from starter.api.dependencies import AppServices, AuthenticatedCaller
 from starter.api.errors import ErrorEnvelope, error_response
 from starter.bulk import MAX_ROWS, BulkOnboarding, BulkReport, BulkRow
-from starter.signups import FORBIDDEN, SignupRejected
 
 router = APIRouter(prefix="/v1/customers/bulk", tags=["customers"])
 

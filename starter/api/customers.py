@@ -11,15 +11,10 @@ from domain.conversion import ConvertToWlManagedRequest
 from domain.customer import CreateCustomerRequest, CustomerList, CustomerView, WorkflowLink
 from domain.enums import CustomerStatus
 from domain.signup import workflow_id_for
+from starter.administration import FORBIDDEN, NOT_FOUND, SignupRejected
 from starter.api.dependencies import AppServices, AuthenticatedCaller
 from starter.api.errors import ErrorEnvelope, error_response
-from starter.signups import (
-    FORBIDDEN,
-    IDEMPOTENCY_CONFLICT,
-    NOT_FOUND,
-    NOT_PENDING,
-    SignupRejected,
-)
+from starter.signups import IDEMPOTENCY_CONFLICT, NOT_PENDING
 from starter.views import customer_view, customer_views
 from store import audit
 from store.schema import Customer

@@ -6,11 +6,11 @@ from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
 from domain.handover import HandoverView
+from starter.administration import SignupRejected
 from starter.api.customers import ERRORS, REJECTION_STATUS
 from starter.api.dependencies import AppServices, AuthenticatedCaller
 from starter.api.errors import error_response
 from starter.handover import ALREADY_HANDED_OVER, NOT_HANDOVERABLE
-from starter.signups import SignupRejected
 from workflows.handover import HANDOVER_CLOSED
 
 router = APIRouter(prefix="/v1/customers", tags=["customers"])

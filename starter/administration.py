@@ -1,0 +1,57 @@
+"""What every administrator action on one customer starts with.
+
+The customer is looked up within the caller's white label only, so another WL's customer is
+`NotFound` exactly like one that does not exist; and the request goes into the audit trail
+under the administrator's name before it is acted on.
+"""
+
+import uuid
+
+from sqlalchemy import select
+
+from starter.auth import Caller
+from store import audit
+from store.engine import SessionFactory
+from store.schema import Customer
+
+FORBIDDEN = "Forbidden"
+NOT_FOUND = "NotFound"
+
+
+class SignupRejected(Exception):
+    """The request cannot be carried out; `kind` tells the caller why."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+async def callers_customer(
+    reads: SessionFactory, caller: Caller, customer_id: uuid.UUID, action: str | None = None
+) -> Customer:
+    """The caller's customer; `action` names what only an administrator may do."""
+    if action is not None and not caller.is_administrator:
+        raise SignupRejected(FORBIDDEN, f"only a white label administrator may {action}")
+    async with reads() as session:
+        customer = await session.scalar(
+            select(Customer).where(
+                Customer.id == customer_id, Customer.white_label_id == caller.white_label_id
+            )
+        )
+    if customer is None:
+        raise SignupRejected(NOT_FOUND, "no such customer")
+    return customer
+
+
+async def record_request(
+    sessions: SessionFactory, caller: Caller, customer_id: uuid.UUID, action: str
+) -> None:
+    async with sessions.begin() as session:
+        audit.record(
+            session,
+            white_label_id=caller.white_label_id,
+            customer_id=customer_id,
+            actor=f"wl_user:{caller.user_id}",
+            action=action,
+        )
