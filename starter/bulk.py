@@ -16,18 +16,13 @@ instead of creating them again.
 """
 
 import asyncio
-import csv
 import hashlib
-import io
 import json
 import logging
-import types
-import typing
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, StringConstraints, TypeAdapter, ValidationError
@@ -398,119 +393,3 @@ class BulkOnboarding:
         return BulkReport(
             dry_run=dry_run, summary=BulkSummary(rows=len(reports), **counts), rows=reports
         )
-
-
-# --- rows from a file, for `python -m starter customers import` ------------------------------
-
-
-class RowsFileError(Exception):
-    """The file cannot be read as rows at all (the CLI exits 2 with this message)."""
-
-
-@dataclass(frozen=True)
-class RowsFile:
-    rows: list[object]
-    lines: list[int] | None
-    """For a CSV file, the line each row ends on, so a report can point into the file."""
-    dry_run: bool = False
-
-
-def _members(annotation: Any) -> tuple[Any, ...]:
-    """The types of a field: the members of a union (`A | B | None`), or the type itself."""
-    if typing.get_origin(annotation) in {typing.Union, types.UnionType}:
-        return tuple(member for member in typing.get_args(annotation) if member is not type(None))
-    return (annotation,)
-
-
-def _leaf_paths(model: type[BaseModel], prefix: str = "") -> Iterator[str]:
-    """Every scalar field of a request as a dotted path; lists need a JSON file."""
-    for name, info in model.model_fields.items():
-        for member in _members(info.annotation):
-            if isinstance(member, type) and issubclass(member, BaseModel):
-                yield from _leaf_paths(member, f"{prefix}{name}.")
-            elif typing.get_origin(member) is not list:
-                yield f"{prefix}{name}"
-
-
-CSV_COLUMNS = frozenset(_leaf_paths(BulkRow))
-"""`path`, `contact.email`, `service_address.city`, `numbers.count`, `idempotency_key`…"""
-
-
-def _nest(record: dict[str, str], columns: Sequence[str]) -> dict[str, Any]:
-    """A CSV record as the request's JSON: `contact.email` becomes `{"contact": {"email"}}`;
-    an empty cell is a field left out."""
-    row: dict[str, Any] = {}
-    for column in columns:
-        value = (record.get(column) or "").strip()
-        if not value:
-            continue
-        *parents, leaf = column.split(".")
-        target = row
-        for part in parents:
-            target = target.setdefault(part, {})
-        target[leaf] = value
-    return row
-
-
-def _read_csv(text: str, name: str) -> RowsFile:
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    try:
-        columns = [column.strip() for column in reader.fieldnames or []]
-        if not columns:
-            raise RowsFileError(f"{name}: no header row")
-        unknown = [column for column in columns if column not in CSV_COLUMNS]
-        if unknown:
-            raise RowsFileError(
-                f"{name}: unknown column {unknown[0]!r}: columns are field paths such as "
-                "contact.email or address.city"
-            )
-        if len(set(columns)) != len(columns):
-            raise RowsFileError(f"{name}: a column appears twice in the header")
-        reader.fieldnames = columns
-        rows: list[object] = []
-        lines: list[int] = []
-        for record in reader:
-            if None in record:
-                raise RowsFileError(
-                    f"{name}: line {reader.line_num} has more cells than the header has columns"
-                )
-            rows.append(_nest(record, columns))
-            lines.append(reader.line_num)
-    except csv.Error as error:
-        raise RowsFileError(f"{name}: not a readable CSV file ({error})") from None
-    return RowsFile(rows=rows, lines=lines)
-
-
-def _read_json(text: str, name: str) -> RowsFile:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise RowsFileError(f"{name}: not JSON ({error.msg} at line {error.lineno})") from None
-    if isinstance(data, list):
-        return RowsFile(rows=data, lines=None)
-    if (
-        isinstance(data, dict)
-        and isinstance(data.get("rows"), list)
-        and set(data) <= {"rows", "dry_run"}
-        and isinstance(data.get("dry_run", False), bool)
-    ):
-        return RowsFile(rows=data["rows"], lines=None, dry_run=data.get("dry_run", False))
-    raise RowsFileError(f'{name}: expected a list of rows, or {{"rows": [...]}}')
-
-
-def read_rows_file(path: Path) -> RowsFile:
-    """Rows from a `.csv` file (a header of field paths) or a `.json` one (a list of rows, or
-    the API's body `{"rows": [...]}`)."""
-    suffix = path.suffix.lower()
-    if suffix not in {".csv", ".json"}:
-        raise RowsFileError(f"{path}: give a .csv or a .json file")
-    try:
-        text = path.read_text(encoding="utf-8-sig")  # a spreadsheet's CSV may start with a BOM
-    except OSError as error:
-        raise RowsFileError(f"{path}: {error.strerror}") from None
-    except UnicodeDecodeError:
-        raise RowsFileError(f"{path}: not UTF-8 text") from None
-    found = _read_csv(text, str(path)) if suffix == ".csv" else _read_json(text, str(path))
-    if not found.rows:
-        raise RowsFileError(f"{path}: no rows")
-    return found

@@ -348,7 +348,8 @@ async def customers_import(args: argparse.Namespace, settings: Settings) -> None
     """Bulk onboarding from a CSV or JSON file: what `POST /v1/customers/bulk` does, acting as
     the administrator whose key is given. Exits 1 when any row is invalid or failed."""
     from starter.administration import SignupRejected
-    from starter.bulk import BulkOnboarding, RowOutcome, RowsFileError, read_rows_file
+    from starter.bulk import BulkOnboarding, RowOutcome
+    from starter.rows_file import RowsFileError, read_rows_file
     from starter.signups import SignupService
     from starter.temporal import connect
 

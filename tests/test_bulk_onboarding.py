@@ -343,8 +343,10 @@ async def test_two_hundred_rows_in_one_call_start_and_a_second_call_finds_them_a
     first = await bulk(api, white_label, rows)
     again = await bulk(api, white_label, rows)
 
-    assert first["summary"]["created"] == 200, first["summary"]
-    assert {row["status"] for row in first["rows"][:100]} == {"awaiting_activation"}
+    not_created = [row for row in first["rows"] if row["outcome"] != "created"]
+    assert not_created == [], (first["summary"], not_created[:3])
+    not_awaiting = [row for row in first["rows"][:100] if row["status"] != "awaiting_activation"]
+    assert not_awaiting == [], not_awaiting[:3]
     assert len({row["customer_id"] for row in first["rows"]}) == 200
     assert again["summary"]["already_existed"] == 200, again["summary"]
     assert [row["customer_id"] for row in again["rows"]] == [
