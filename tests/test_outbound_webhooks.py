@@ -126,7 +126,8 @@ async def test_a_card_paid_signup_is_told_in_order_signed_with_the_endpoint_secr
     customer_id = await paid_signup(api, white_label, mail_sink, localstripe)
 
     received = await receiver.until(customer_id, len(SIGNUP_PAID_BY_CARD))
-    assert [each.event["type"] for each in received] == SIGNUP_PAID_BY_CARD
+    arrivals = [(each.event["sequence"], each.event["type"], each.event["id"]) for each in received]
+    assert [each.event["type"] for each in received] == SIGNUP_PAID_BY_CARD, arrivals
     assert [each.event["sequence"] for each in received] == [1, 2, 3, 4]
     for each in received:
         assert verify_signature(secret, each.body, each.headers["webhook-signature"])
@@ -149,7 +150,7 @@ async def test_a_card_paid_signup_is_told_in_order_signed_with_the_endpoint_secr
     listed = await deliveries(api, white_label, customer_id=customer_id)
     assert sorted(each["sequence"] for each in listed) == [1, 2, 3, 4]
     assert {each["status"] for each in listed} == {"delivered"}
-    assert {each["attempts"] for each in listed} == {1}
+    assert {each["attempts"] for each in listed} == {1}, listed
     assert all(each["delivered_at"] for each in listed)
 
 
