@@ -127,6 +127,32 @@ async def test_reading_a_customer_records_who_was_shown_its_contact_data(
     assert admin == f"wl_user:{white_label.admin_user_id}"
 
 
+async def test_an_action_answering_with_the_customer_records_the_read_too(
+    api: httpx.AsyncClient, white_label: WhiteLabelFixture
+) -> None:
+    signup = await start_signup(api, white_label)
+    resent = await api.post(
+        f"/v1/customers/{signup.customer_id}/activation-email", headers=white_label.headers
+    )
+    converted = await api.post(
+        f"/v1/customers/{signup.customer_id}/convert-to-wl-managed", headers=white_label.headers
+    )
+    assert (resent.status_code, converted.status_code) == (202, 200)
+    assert converted.json()["contact"]["email"] == signup.email
+
+    events = await events_of(api, white_label, signup.customer_id)
+
+    reads = [event["detail"] for event in events if event["action"] == "customer.read"]
+    assert reads == [
+        {"route": "POST /v1/customers/{id}/activation-email"},
+        {"route": "POST /v1/customers/{id}/convert-to-wl-managed"},
+    ]
+    actions = [event["action"] for event in events]
+    assert actions.index("signup.conversion_requested") < actions.index("customer.converted")
+    converted_by = next(event for event in events if event["action"] == "customer.converted")
+    assert converted_by["actor"] == f"wl_user:{white_label.admin_user_id}"
+
+
 async def test_the_trail_pages_from_a_time_and_shows_only_the_callers_white_label(
     api: httpx.AsyncClient, sessions: SessionFactory
 ) -> None:

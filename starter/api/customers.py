@@ -127,12 +127,18 @@ async def _record_reads(
 
 
 async def _view_or_404(
-    app: AppServices, caller: AuthenticatedCaller, customer_id: uuid.UUID, status_code: int
+    app: AppServices,
+    caller: AuthenticatedCaller,
+    customer_id: uuid.UUID,
+    status_code: int,
+    route: str,
 ) -> Response:
+    """The customer as the action left it; it shows contact data, so the read is recorded."""
     async with app.reading_sessions() as session:
         view = await customer_view(session, customer_id, caller.white_label_id, app.settings)
     if view is None:
         return error_response(404, "NotFound", "no such customer")
+    await _record_reads(app, caller, [customer_id], route)
     return JSONResponse(view.model_dump(mode="json"), status_code=status_code)
 
 
@@ -150,7 +156,9 @@ async def resend_activation_email(
         await app.pending.resend_activation(caller, customer_id)
     except SignupRejected as rejected:
         return _rejection(rejected)
-    return await _view_or_404(app, caller, customer_id, 202)
+    return await _view_or_404(
+        app, caller, customer_id, 202, "POST /v1/customers/{id}/activation-email"
+    )
 
 
 @router.post(
@@ -166,7 +174,7 @@ async def cancel_signup(
         await app.pending.cancel(caller, customer_id)
     except SignupRejected as rejected:
         return _rejection(rejected)
-    return await _view_or_404(app, caller, customer_id, 200)
+    return await _view_or_404(app, caller, customer_id, 200, "POST /v1/customers/{id}/cancel")
 
 
 @router.post(
@@ -190,4 +198,6 @@ async def convert_to_wl_managed(
         )
     except SignupRejected as rejected:
         return _rejection(rejected)
-    return await _view_or_404(app, caller, customer_id, 200)
+    return await _view_or_404(
+        app, caller, customer_id, 200, "POST /v1/customers/{id}/convert-to-wl-managed"
+    )
