@@ -1,4 +1,4 @@
-"""Secrets stay where they belong: activation tokens, API keys and configured secrets."""
+"""Secrets stay where they belong: emailed link tokens, API keys and configured secrets."""
 
 import logging
 import uuid
@@ -9,12 +9,14 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from temporalio.client import Client
 
+from domain.handover import handover_workflow_id
 from domain.settings import Settings, describe_validation_error
 from domain.signup import workflow_id_for
 from starter.mailsink import MailSink
 from store.engine import SessionFactory
 from store.schema import Base
 from tests.conftest import WhiteLabelFixture
+from tests.handover_helpers import invitations_to, managed_customer
 from tests.self_serve_helpers import activated_signup, pay, until_status
 
 ASYNC = pytest.mark.asyncio(loop_scope="session")
@@ -88,6 +90,44 @@ async def test_the_activation_token_is_nowhere_after_a_full_signup(
     assert link.token in page.text  # the page itself must carry it, to post it back
     assert signup.email in places["database"]  # the searches can find what is there
     assert f"/activate/{signup.customer_id}" in places["logs"]
+    assert {place: mac in text for place, text in places.items()} == {
+        place: False for place in places
+    }
+
+
+@ASYNC
+async def test_the_invitation_token_is_nowhere_after_a_hand_over(
+    api: httpx.AsyncClient,
+    api_url: str,
+    client: Client,
+    sessions: SessionFactory,
+    white_label: WhiteLabelFixture,
+    mail_sink: MailSink,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="api")
+    caplog.set_level(logging.INFO)
+    customer_id, contact = await managed_customer(api, white_label)
+    invited = await api.post(f"/v1/customers/{customer_id}/handover", headers=white_label.headers)
+    [invitation] = await invitations_to(mail_sink, contact, 1)
+    page = await api.get(invitation.path, params={"token": invitation.token})
+    accepted = await api.post(invitation.path, data={"token": invitation.token})
+    assert (invited.status_code, page.status_code, accepted.status_code) == (202, 200, 200)
+    mac = invitation.token.split(".", 1)[1]
+
+    places: dict[str, str] = {
+        "temporal": await everything_temporal_keeps(
+            client, handover_workflow_id(uuid.UUID(customer_id))
+        ),
+        "database": await every_stored_value(sessions),
+        "api": invited.text
+        + (await api.get(f"/v1/customers/{customer_id}/handover", headers=white_label.headers)).text
+        + (await api.get(f"/v1/customers/{customer_id}", headers=white_label.headers)).text,
+        "logs": service_logs(caplog, api_url),
+    }
+
+    assert invitation.token in page.text  # the page carries it, to post it back
+    assert f"/handover/{customer_id}" in places["logs"]
     assert {place: mac in text for place, text in places.items()} == {
         place: False for place in places
     }
