@@ -2,6 +2,7 @@
 in order, once each, and nothing is lost while the endpoint is down."""
 
 import asyncio
+import contextlib
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -13,6 +14,7 @@ import pytest_asyncio
 from fastapi import FastAPI, Request, Response
 from sqlalchemy import select
 from temporalio.client import Client
+from temporalio.service import RPCError
 from temporalio.worker import Worker
 
 from domain.settings import Settings
@@ -74,13 +76,22 @@ ALL_TYPES = [
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def dispatcher(client: Client, settings: Settings, worker: Worker) -> None:
-    """What `python worker.py` starts; here with a 1 s first retry instead of 10 s."""
+async def dispatcher(client: Client, settings: Settings, worker: Worker) -> AsyncIterator[None]:
+    """What `python worker.py` starts; here with a 1 s first retry instead of 10 s.
+
+    It is stopped after the test: polling twice a second, it would otherwise load the shared
+    worker for the rest of the session (under `make test-replay` each poll replays its whole
+    history), and slow down tests that have nothing to do with webhooks.
+    """
     await ensure_outbox_dispatcher(
         client,
         settings.temporal_task_queue,
         OutboxDispatchInput(retry_initial_seconds=1, poll_seconds=0.5),
     )
+    yield
+    handle = client.get_workflow_handle(outbox_dispatch_workflow_id(settings.temporal_task_queue))
+    with contextlib.suppress(RPCError):  # already ended
+        await handle.terminate("the test that needed it is over")
 
 
 @pytest_asyncio.fixture(loop_scope="session")
