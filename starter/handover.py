@@ -21,8 +21,6 @@ from temporalio.client import (
     WorkflowUpdateFailedError,
 )
 from temporalio.common import (
-    SearchAttributePair,
-    TypedSearchAttributes,
     WorkflowIDConflictPolicy,
     WorkflowIDReusePolicy,
 )
@@ -156,19 +154,16 @@ class Handovers:
             # A round that expired or was cancelled may be followed by a new one.
             "id_reuse_policy": WorkflowIDReusePolicy.ALLOW_DUPLICATE,
             "id_conflict_policy": WorkflowIDConflictPolicy.USE_EXISTING,
-            "search_attributes": TypedSearchAttributes(
-                [
-                    SearchAttributePair(
-                        search_attributes.WHITE_LABEL_ID, str(caller.white_label_id)
-                    ),
-                    SearchAttributePair(search_attributes.CUSTOMER_ID, str(customer_id)),
-                ]
-            ),
+            "search_attributes": search_attributes.for_customer(caller.white_label_id, customer_id),
             "static_summary": "Hand the Account Administrator role over to the customer",
         }
 
     async def state(self, caller: Caller, customer_id: uuid.UUID) -> HandoverView:
         await callers_customer(self._reads, caller, customer_id)
+        return await self._state(customer_id)
+
+    async def _state(self, customer_id: uuid.UUID) -> HandoverView:
+        """The invitation as its workflow tells it; the caller has checked whose customer."""
         try:
             progress = await until_answered(
                 lambda: self._handle(customer_id).query(AccountHandoverWorkflow.status),
@@ -183,7 +178,7 @@ class Handovers:
     async def cancel(self, caller: Caller, customer_id: uuid.UUID) -> HandoverView:
         """Withdraws the invitation: its link stops working; the WL stays administrator."""
         await callers_customer(self._reads, caller, customer_id, "withdraw the invitation")
-        current = await self.state(caller, customer_id)
+        current = await self._state(customer_id)
         if current.state is not HandoverState.INVITED:
             raise SignupRejected(HANDOVER_CLOSED, f"the invitation is {current.state.value}")
         await record_request(self._sessions, caller, customer_id, "handover.cancel_requested")
@@ -192,7 +187,7 @@ class Handovers:
         with contextlib.suppress(TimeoutError, WorkflowFailureError):
             async with asyncio.timeout(self._settings.api_wait_seconds):
                 await handle.result()
-        return await self.state(caller, customer_id)
+        return await self._state(customer_id)
 
     # --- the customer's side --------------------------------------------------------------
 

@@ -25,7 +25,6 @@ from temporalio.client import (
 )
 from temporalio.common import (
     SearchAttributePair,
-    TypedSearchAttributes,
     WorkflowIDConflictPolicy,
     WorkflowIDReusePolicy,
 )
@@ -130,15 +129,11 @@ class SignupService:
             "task_queue": self._settings.temporal_task_queue,
             "id_reuse_policy": WorkflowIDReusePolicy.REJECT_DUPLICATE,
             "id_conflict_policy": WorkflowIDConflictPolicy.USE_EXISTING,
-            "search_attributes": TypedSearchAttributes(
-                [
-                    SearchAttributePair(
-                        search_attributes.WHITE_LABEL_ID, str(caller.white_label_id)
-                    ),
-                    SearchAttributePair(search_attributes.CUSTOMER_ID, str(customer_id)),
-                    SearchAttributePair(search_attributes.SIGNUP_PATH, path.value),
-                    SearchAttributePair(search_attributes.SIGNUP_STATUS, status.value),
-                ]
+            "search_attributes": search_attributes.for_customer(
+                caller.white_label_id,
+                customer_id,
+                SearchAttributePair(search_attributes.SIGNUP_PATH, path.value),
+                SearchAttributePair(search_attributes.SIGNUP_STATUS, status.value),
             ),
             "static_summary": summary,
         }

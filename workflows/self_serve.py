@@ -98,7 +98,6 @@ class SelfServeSignupWorkflow:
         self._paid: PaymentSucceeded | None = None
         self._extra_payments: list[PaymentSucceeded] = []
         self._seen_events: set[str] = set()
-        self._path = SignupPath.SELF_SERVE
         self._converting = False
         self._converted: ConversionResult | None = None
 
@@ -307,7 +306,6 @@ class SelfServeSignupWorkflow:
             self._converting = False
         self._converted = converted
         self._closing = True  # a card payment arriving from now on is refunded
-        self._path = SignupPath.WL_MANAGED
         workflow.upsert_search_attributes(
             [search_attributes.SIGNUP_PATH.value_set(SignupPath.WL_MANAGED.value)]
         )
@@ -331,6 +329,10 @@ class SelfServeSignupWorkflow:
                 type=BusinessError.SIGNUP_NOT_PENDING.value,
                 non_retryable=True,
             )
+
+    @property
+    def _path(self) -> SignupPath:
+        return SignupPath.SELF_SERVE if self._converted is None else SignupPath.WL_MANAGED
 
     @property
     def _taken_over(self) -> bool:

@@ -14,17 +14,27 @@ from domain.signup import workflow_id_for
 from starter.administration import FORBIDDEN, NOT_FOUND, SignupRejected
 from starter.api.dependencies import AppServices, AuthenticatedCaller
 from starter.api.errors import ErrorEnvelope, error_response
+from starter.handover import ALREADY_HANDED_OVER, NOT_HANDOVERABLE
 from starter.signups import IDEMPOTENCY_CONFLICT, NOT_PENDING
 from starter.views import customer_view, customer_views
 from store import audit
 from store.schema import Customer
+from workflows.handover import HANDOVER_CLOSED
 
 router = APIRouter(prefix="/v1/customers", tags=["customers"])
 
-REJECTION_STATUS = {FORBIDDEN: 403, IDEMPOTENCY_CONFLICT: 409, NOT_FOUND: 404, NOT_PENDING: 409}
+REJECTION_STATUS = {
+    FORBIDDEN: 403,
+    IDEMPOTENCY_CONFLICT: 409,
+    NOT_FOUND: 404,
+    NOT_PENDING: 409,
+    NOT_HANDOVERABLE: 409,
+    ALREADY_HANDED_OVER: 409,
+    HANDOVER_CLOSED: 409,
+}
 
 
-def _rejection(rejected: SignupRejected) -> Response:
+def rejection(rejected: SignupRejected) -> Response:
     """Business refusals are 422 unless their kind says otherwise."""
     return error_response(REJECTION_STATUS.get(rejected.kind, 422), rejected.kind, rejected.message)
 
@@ -54,7 +64,7 @@ async def create_customer(
     try:
         outcome = await app.signups.create(caller, body, idempotency_key)
     except SignupRejected as rejected:
-        return _rejection(rejected)
+        return rejection(rejected)
     app.metrics.signups_requested.labels(body.path.value).inc()
     if outcome.failure is not None:
         return error_response(422, outcome.failure.type, outcome.failure.message)
@@ -155,7 +165,7 @@ async def resend_activation_email(
     try:
         await app.pending.resend_activation(caller, customer_id)
     except SignupRejected as rejected:
-        return _rejection(rejected)
+        return rejection(rejected)
     return await _view_or_404(
         app, caller, customer_id, 202, "POST /v1/customers/{id}/activation-email"
     )
@@ -173,7 +183,7 @@ async def cancel_signup(
     try:
         await app.pending.cancel(caller, customer_id)
     except SignupRejected as rejected:
-        return _rejection(rejected)
+        return rejection(rejected)
     return await _view_or_404(app, caller, customer_id, 200, "POST /v1/customers/{id}/cancel")
 
 
@@ -197,7 +207,7 @@ async def convert_to_wl_managed(
             caller, customer_id, body or ConvertToWlManagedRequest()
         )
     except SignupRejected as rejected:
-        return _rejection(rejected)
+        return rejection(rejected)
     return await _view_or_404(
         app, caller, customer_id, 200, "POST /v1/customers/{id}/convert-to-wl-managed"
     )

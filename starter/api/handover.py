@@ -7,28 +7,14 @@ from fastapi.responses import JSONResponse
 
 from domain.handover import HandoverView
 from starter.administration import SignupRejected
-from starter.api.customers import ERRORS, REJECTION_STATUS
+from starter.api.customers import ERRORS, rejection
 from starter.api.dependencies import AppServices, AuthenticatedCaller
-from starter.api.errors import error_response
-from starter.handover import ALREADY_HANDED_OVER, NOT_HANDOVERABLE
-from workflows.handover import HANDOVER_CLOSED
 
 router = APIRouter(prefix="/v1/customers", tags=["customers"])
-
-STATUS = {
-    **REJECTION_STATUS,
-    NOT_HANDOVERABLE: 409,
-    ALREADY_HANDED_OVER: 409,
-    HANDOVER_CLOSED: 409,
-}
 
 
 def _answer(view: HandoverView, status_code: int) -> Response:
     return JSONResponse(view.model_dump(mode="json"), status_code=status_code)
-
-
-def _rejection(rejected: SignupRejected) -> Response:
-    return error_response(STATUS.get(rejected.kind, 422), rejected.kind, rejected.message)
 
 
 @router.post(
@@ -44,7 +30,7 @@ async def invite(customer_id: uuid.UUID, app: AppServices, caller: Authenticated
     try:
         return _answer(await app.handovers.invite(caller, customer_id), 202)
     except SignupRejected as rejected:
-        return _rejection(rejected)
+        return rejection(rejected)
 
 
 @router.get(
@@ -59,7 +45,7 @@ async def handover_state(
     try:
         return _answer(await app.handovers.state(caller, customer_id), 200)
     except SignupRejected as rejected:
-        return _rejection(rejected)
+        return rejection(rejected)
 
 
 @router.post(
@@ -74,4 +60,4 @@ async def cancel_handover(
     try:
         return _answer(await app.handovers.cancel(caller, customer_id), 200)
     except SignupRejected as rejected:
-        return _rejection(rejected)
+        return rejection(rejected)
