@@ -24,21 +24,22 @@ from activities.numbers import NumberActivities
 from activities.payments import PaymentActivities
 from activities.pbx import PbxActivities
 from activities.webhooks import WebhookActivities
-from domain.examples import warm_up_validators
 from domain.settings import ConfigurationError, Settings, load_settings
 from domain.webhooks import OutboxDispatchInput
-from starter.erasure_schedule import ensure_erasure_schedule
-from starter.gc_tuning import tune_garbage_collector
-from starter.logs import configure_logging
-from starter.process_exit import exit_after
-from starter.stripe_client import stripe_client
-from starter.temporal import connect, metrics_runtime
+from runtime.erasure_schedule import ensure_erasure_schedule
+from runtime.gc_tuning import tune_garbage_collector
+from runtime.logs import configure_logging
+from runtime.outbox_dispatcher import ensure_outbox_dispatcher
+from runtime.process_exit import exit_after
+from runtime.stripe_client import stripe_client
+from runtime.temporal import connect, metrics_runtime
+from runtime.validators import warm_up_validators
 from store.engine import SessionFactory, create_engine, create_session_factory
 from store.migrate import DatabaseNotMigrated, ensure_migrated
 from workflows.erasure import AbandonedSignupErasureWorkflow
 from workflows.handover import AccountHandoverWorkflow
 from workflows.late_payment import LatePaymentRefundWorkflow
-from workflows.outbox_dispatch import OutboxDispatchWorkflow, ensure_outbox_dispatcher
+from workflows.outbox_dispatch import OutboxDispatchWorkflow
 from workflows.self_serve import SelfServeSignupWorkflow
 from workflows.webhook_delivery import WebhookDeliveryWorkflow
 from workflows.wl_managed import WlManagedSignupWorkflow
@@ -57,6 +58,7 @@ WORKFLOWS: Sequence[type] = (
 # in every workflow sandbox. The workflows' own helper modules hold only constants and pure
 # functions, so they are imported once too; each workflow module is still re-imported per run.
 PASSED_THROUGH = (
+    "workflows.create_account",
     "workflows.failures",
     "workflows.policies",
     "workflows.search_attributes",

@@ -22,8 +22,9 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.payments import request_options
-from domain.enums import AdministratorKind, CustomerStatus, SignupPath
+from domain.enums import AdministratorKind, CustomerStatus
 from domain.erasure import ERASED_FIELDS, EraseBatchInput, EraseBatchResult
+from domain.signup_paths import WAITING_FOR_CUSTOMER
 from store import audit
 from store.engine import SessionFactory, read_only
 from store.schema import AccountAdministrator, Customer, IdempotencyKey, WhiteLabel, utcnow
@@ -39,7 +40,7 @@ def erasure_key(customer_id: uuid.UUID) -> str:
 
 def _abandoned_before(cutoff: datetime) -> ColumnElement[bool]:
     return and_(
-        Customer.path == SignupPath.SELF_SERVE.value,
+        Customer.path.in_([path.value for path in WAITING_FOR_CUSTOMER]),
         Customer.status.in_(ABANDONED),
         Customer.contact_erased_at.is_(None),
         Customer.updated_at < cutoff,

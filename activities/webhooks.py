@@ -5,17 +5,13 @@
 records its outcome, raising on anything but a 2xx so Temporal retries it with backoff.
 """
 
-import contextlib
 import time
 import uuid
 
 import httpx
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio import activity
-from temporalio.client import Client
-from temporalio.common import WorkflowIDReusePolicy
-from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.exceptions import ApplicationError
 
 from domain.webhooks import (
     ID_HEADER,
@@ -24,50 +20,14 @@ from domain.webhooks import (
     DeliveryStatus,
     DispatchOutboxInput,
     DispatchOutboxResult,
-    WebhookDeliveryInput,
     signature_header,
 )
+from runtime.webhook_deliveries import start_delivery_workflows
 from store import outbox
 from store.engine import SessionFactory, read_only
 from store.schema import WebhookDelivery, WebhookEndpoint, WebhookEvent, utcnow
 
 HTTP_TIMEOUT_SECONDS = 10.0
-DELIVERY_WORKFLOW = "WebhookDeliveryWorkflow"
-
-
-def delivery_workflow_id(delivery: WebhookDelivery) -> str:
-    """One run per (event, endpoint); a replay is a new run with its own suffix."""
-    base = f"webhook-{delivery.event_id}-{delivery.endpoint_id}"
-    return base if delivery.replay == 0 else f"{base}-replay-{delivery.replay}"
-
-
-async def subscribed_endpoints(
-    session: AsyncSession, white_label_id: uuid.UUID, event_type: str
-) -> list[WebhookEndpoint]:
-    endpoints = await session.scalars(
-        select(WebhookEndpoint)
-        .where(WebhookEndpoint.white_label_id == white_label_id)
-        .where(WebhookEndpoint.disabled_at.is_(None))
-        .order_by(WebhookEndpoint.created_at)
-    )
-    return [each for each in endpoints if event_type in each.event_types]
-
-
-async def start_delivery_workflows(
-    client: Client, deliveries: list[WebhookDelivery], task_queue: str, retry_seconds: float
-) -> None:
-    """Starts each delivery's workflow once: a second start (after a crash) finds the first."""
-    for delivery in deliveries:
-        with contextlib.suppress(WorkflowAlreadyStartedError):
-            await client.start_workflow(
-                DELIVERY_WORKFLOW,
-                WebhookDeliveryInput(delivery_id=delivery.id, retry_initial_seconds=retry_seconds),
-                id=delivery_workflow_id(delivery),
-                task_queue=task_queue,
-                # A finished delivery is not started again by a dispatcher that crashed before
-                # marking its event dispatched.
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            )
 
 
 def _short_error(error: Exception) -> str:
@@ -102,7 +62,7 @@ class WebhookActivities:
             )
             deliveries: list[WebhookDelivery] = []
             for event in events:
-                for endpoint in await subscribed_endpoints(
+                for endpoint in await outbox.subscribed_endpoints(
                     session, event.white_label_id, event.type
                 ):
                     existing = await session.scalar(

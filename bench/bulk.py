@@ -30,8 +30,8 @@ from bench.cpu import cpu_by_role
 from bench.selfserve import Links, signup_request
 from bench.stack import Stack, bench_stack
 from bench.throughput import wl_managed_request
+from devstack.mailsink import MailSink
 from domain.enums import CustomerStatus, SignupPath
-from starter.mailsink import MailSink
 from store.engine import SessionFactory, create_engine, create_session_factory, read_only
 from store.schema import Customer
 

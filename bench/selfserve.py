@@ -48,8 +48,8 @@ from aiohttp import web
 
 from bench.cpu import percentile
 from bench.stack import CARD_PLAN, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, Stack, bench_stack
+from devstack.mailsink import MailSink
 from domain.examples import WL_MANAGED_REQUEST
-from starter.mailsink import MailSink
 
 CONCURRENCY = 4
 WARM_UP = 3

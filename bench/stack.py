@@ -22,10 +22,10 @@ from pathlib import Path
 import httpx
 from temporalio.client import Client
 
+from devstack.localstripe_server import localstripe_command
+from devstack.mailsink import MailSink, start_sink
+from devstack.supervisor import temporal_dev_server
 from starter import admin
-from starter.dev import temporal_dev_server
-from starter.localstripe_server import localstripe_command
-from starter.mailsink import MailSink, start_sink
 from store.engine import create_engine, create_session_factory
 from store.migrate import upgrade
 

@@ -22,6 +22,7 @@ from pydantic_extra_types.timezone_name import TimeZoneName
 from domain.enums import AdministratorKind, BillingMode, CustomerStatus, SignupPath
 from domain.examples import WL_MANAGED_REQUEST
 from domain.money import Amount
+from domain.signup_paths import CONFIGURED_AT_SIGNUP
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -137,6 +138,16 @@ def caller_id_among_numbers(
     return settings
 
 
+def _configured_at_signup(info: ValidationInfo) -> bool:
+    """Whether the request's path lets the administrator add numbers and PBX settings now."""
+    path = info.data.get("path")
+    return path is None or path in CONFIGURED_AT_SIGNUP
+
+
+def _configuring_paths() -> str:
+    return " or ".join(path.value for path in CONFIGURED_AT_SIGNUP)
+
+
 class CreateCustomerRequest(Strict):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [WL_MANAGED_REQUEST]})
 
@@ -156,8 +167,8 @@ class CreateCustomerRequest(Strict):
     def _numbers_only_when_managed(
         cls, numbers: NumberCount | NumberList | None, info: ValidationInfo
     ) -> NumberCount | NumberList | None:
-        if numbers is not None and info.data.get("path") is SignupPath.SELF_SERVE:
-            raise ValueError("only a wl_managed signup may add numbers")
+        if numbers is not None and not _configured_at_signup(info):
+            raise ValueError(f"only a {_configuring_paths()} signup may add numbers")
         return numbers
 
     @field_validator("pbx_settings")
@@ -167,8 +178,8 @@ class CreateCustomerRequest(Strict):
     ) -> PbxSettings | None:
         if settings is None:
             return None
-        if info.data.get("path") is SignupPath.SELF_SERVE:
-            raise ValueError("only a wl_managed signup may set PBX settings")
+        if not _configured_at_signup(info):
+            raise ValueError(f"only a {_configuring_paths()} signup may set PBX settings")
         return caller_id_among_numbers(settings, info.data.get("numbers"))
 
     @model_validator(mode="after")

@@ -12,6 +12,15 @@ from pydantic import BaseModel, Field
 ERASED_FIELDS = ("contact", "business", "address", "service_address")
 """The customer columns that hold personal data; everything else about the signup is kept."""
 
+ERASURE_WORKFLOW = "AbandonedSignupErasureWorkflow"
+"""The erasure workflow's registered name: the schedule starts it by this name."""
+
+
+def erasure_workflow_id(task_queue: str) -> str:
+    """The schedule's id, and the stem of the ids of the runs it starts."""
+    return f"erase-abandoned-signups-{task_queue}"
+
+
 DEFAULT_BATCH_SIZE = 200
 """Customers per activity call: each may need a Stripe call, and a call should end in minutes."""
 

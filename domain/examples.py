@@ -1,4 +1,5 @@
-"""A complete, valid WL-managed request: the docs' example, the demo curl, the worker warm-up."""
+"""A complete, valid WL-managed request: the docs' example, the demo curl, the worker warm-up
+(`runtime.validators`)."""
 
 from typing import Any
 
@@ -24,14 +25,3 @@ WL_MANAGED_REQUEST: dict[str, Any] = {
         "extensions": [{"number": "100", "name": "Reception"}],
     },
 }
-
-
-def warm_up_validators() -> None:
-    """Loads the validators' lazily read data (pycountry opens its database on first use).
-
-    The Temporal sandbox forbids file access, so a worker must do this before its first
-    workflow decodes a request.
-    """
-    from domain.customer import CreateCustomerRequest
-
-    CreateCustomerRequest.model_validate(WL_MANAGED_REQUEST)

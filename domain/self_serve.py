@@ -10,15 +10,11 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from domain.customer import CreateCustomerRequest
 from domain.money import Amount
+from domain.signup import SignupStart
 
 
-class SelfServeSignupInput(BaseModel):
-    customer_id: UUID
-    white_label_id: UUID
-    requested_by_user_id: UUID
-    request: CreateCustomerRequest
+class SelfServeSignupInput(SignupStart):
     activation_ttl: timedelta
     reminders: list[timedelta]
     payment_ttl: timedelta

@@ -20,11 +20,17 @@ def workflow_id_for(customer_id: UUID) -> str:
     return f"customer-{customer_id}"
 
 
-class WlManagedSignupInput(BaseModel):
+class SignupStart(BaseModel):
+    """What every signup workflow starts with, whatever its path."""
+
     customer_id: UUID
     white_label_id: UUID
     requested_by_user_id: UUID
     request: CreateCustomerRequest
+
+
+class WlManagedSignupInput(SignupStart):
+    pass
 
 
 class SignupResult(BaseModel):

@@ -159,6 +159,15 @@ class DispatchOutboxResult(BaseModel):
     deliveries: int
 
 
+OUTBOX_DISPATCH_WORKFLOW = "OutboxDispatchWorkflow"
+DELIVERY_WORKFLOW = "WebhookDeliveryWorkflow"
+"""The registered names a process starts these workflows by (it does not import their code)."""
+
+
+def outbox_dispatch_workflow_id(task_queue: str) -> str:
+    return f"webhook-outbox-dispatch-{task_queue}"
+
+
 class OutboxDispatchInput(BaseModel):
     retry_initial_seconds: float = RETRY_INITIAL_SECONDS
     poll_seconds: float = POLL_SECONDS

@@ -1,4 +1,4 @@
-from starter.cli import main
-from starter.process_exit import exit_after
+from runtime.process_exit import exit_after
+from starter.cli.main import main
 
 exit_after(main)

@@ -9,22 +9,11 @@ import uuid
 
 from sqlalchemy import select
 
+from domain.errors import BusinessError, Refused
 from starter.auth import Caller
 from store import audit
 from store.engine import SessionFactory
 from store.schema import Customer
-
-FORBIDDEN = "Forbidden"
-NOT_FOUND = "NotFound"
-
-
-class SignupRejected(Exception):
-    """The request cannot be carried out; `kind` tells the caller why."""
-
-    def __init__(self, kind: str, message: str) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
 
 
 async def callers_customer(
@@ -32,7 +21,7 @@ async def callers_customer(
 ) -> Customer:
     """The caller's customer; `action` names what only an administrator may do."""
     if action is not None and not caller.is_administrator:
-        raise SignupRejected(FORBIDDEN, f"only a white label administrator may {action}")
+        raise Refused(BusinessError.FORBIDDEN, f"only a white label administrator may {action}")
     async with reads() as session:
         customer = await session.scalar(
             select(Customer).where(
@@ -40,7 +29,7 @@ async def callers_customer(
             )
         )
     if customer is None:
-        raise SignupRejected(NOT_FOUND, "no such customer")
+        raise Refused(BusinessError.NOT_FOUND, "no such customer")
     return customer
 
 

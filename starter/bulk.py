@@ -29,12 +29,12 @@ from pydantic import BaseModel, Field, StringConstraints, TypeAdapter, Validatio
 from sqlalchemy import select
 
 from domain.customer import CreateCustomerRequest
-from domain.enums import CustomerStatus, SignupPath
-from domain.errors import BusinessError
+from domain.enums import CustomerStatus
+from domain.errors import REFUSALS, BusinessError, Refused
+from domain.signup_paths import PAID_BY_CARD
 from domain.validation import field_message, field_path
-from starter.administration import FORBIDDEN, SignupRejected
 from starter.auth import Caller
-from starter.signups import IDEMPOTENCY_CONFLICT, SignupService, request_fingerprint
+from starter.signups import SignupService, request_fingerprint
 from store.engine import SessionFactory, read_only
 from store.schema import Customer, IdempotencyKey, Plan, WhiteLabel
 
@@ -58,12 +58,6 @@ _KEY = TypeAdapter(IdempotencyKeyText)
 VALIDATION = "ValidationError"
 DUPLICATE = "DuplicateRow"
 NOT_STARTED = "SignupNotStarted"
-REJECTED_FIELD = {
-    IDEMPOTENCY_CONFLICT: "idempotency_key",
-    BusinessError.PLAN_UNKNOWN.value: "plan_code",
-    BusinessError.PAYMENT_GATEWAY_MISSING.value: "path",
-}
-"""The field a refusal of `SignupService` is about, to report it where phase 1 would."""
 
 
 class BulkRow(CreateCustomerRequest):
@@ -142,6 +136,10 @@ class _Row:
     def refuse(self, kind: str, path: str, message: str) -> None:
         self.errors.append(RowError(type=kind, path=path, message=message))
 
+    def refused(self, code: BusinessError, message: str) -> None:
+        """A business refusal, reported on the field the refusal table says it is about."""
+        self.refuse(code, REFUSALS[code].field, message)
+
     def report(self, statuses: dict[uuid.UUID, CustomerStatus]) -> RowReport:
         status = None
         if self.customer_id is not None and self.outcome in {
@@ -199,15 +197,13 @@ class _WhiteLabelRules:
             and "plan_code" not in bad_paths
             and plan_code.strip() not in self.plan_codes
         ):
-            row.refuse(
-                BusinessError.PLAN_UNKNOWN.value,
-                "plan_code",
+            row.refused(
+                BusinessError.PLAN_UNKNOWN,
                 f"this white label has no plan {plan_code.strip()!r}",
             )
-        if fields.get("path") == SignupPath.SELF_SERVE.value and not self.takes_cards:
-            row.refuse(
-                BusinessError.PAYMENT_GATEWAY_MISSING.value,
-                "path",
+        if fields.get("path") in PAID_BY_CARD and not self.takes_cards:
+            row.refused(
+                BusinessError.PAYMENT_GATEWAY_MISSING,
                 "self_serve signups need a payment gateway: ask the platform operator to run "
                 "`python -m starter wl set-payment-gateway` for this white label",
             )
@@ -272,7 +268,9 @@ class BulkOnboarding:
 
     async def run(self, caller: Caller, rows: Sequence[object], *, dry_run: bool) -> BulkReport:
         if not caller.is_administrator:
-            raise SignupRejected(FORBIDDEN, "only a white label administrator creates customers")
+            raise Refused(
+                BusinessError.FORBIDDEN, "only a white label administrator creates customers"
+            )
         work = [_Row(number=index, raw=raw) for index, raw in enumerate(rows, start=1)]
         rules = await self._rules(caller)
         for row in work:
@@ -320,9 +318,8 @@ class BulkOnboarding:
                     row = by_key[earlier.key]
                     assert row.request is not None
                     if earlier.request_hash != request_fingerprint(row.request):
-                        row.refuse(
-                            IDEMPOTENCY_CONFLICT,
-                            "idempotency_key",
+                        row.refused(
+                            BusinessError.IDEMPOTENCY_KEY_REUSED,
                             "this key was used before with a different request body",
                         )
                     elif dry_run:
@@ -348,9 +345,9 @@ class BulkOnboarding:
         assert row.request is not None
         try:
             outcome = await self._signups.create(caller, row.request, row.key, wait=False)
-        except SignupRejected as rejected:
+        except Refused as refused:
             # Something changed since phase 1 (another request took the key meanwhile).
-            row.refuse(rejected.kind, REJECTED_FIELD.get(rejected.kind, ""), rejected.message)
+            row.refused(refused.code, refused.message)
             row.outcome = RowOutcome.INVALID
             return
         except Exception as error:

@@ -30,6 +30,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from domain.activation import LinkPurpose
 from domain.brand import Brand
 from domain.enums import AdministratorKind, CustomerStatus, SignupPath
+from domain.errors import BusinessError, Refused
 from domain.handover import (
     AcceptHandover,
     HandoverInput,
@@ -40,7 +41,8 @@ from domain.handover import (
     handover_workflow_id,
 )
 from domain.settings import Settings
-from starter.administration import SignupRejected, callers_customer, record_request
+from domain.signup_paths import rule_for
+from starter.administration import callers_customer, record_request
 from starter.auth import Caller
 from starter.links import (
     Link,
@@ -54,10 +56,7 @@ from starter.links import (
 from store.engine import SessionFactory, read_only
 from store.schema import AccountAdministrator
 from workflows import search_attributes
-from workflows.handover import HANDOVER_CLOSED, AccountHandoverWorkflow
-
-NOT_HANDOVERABLE = "AccountNotHandoverable"
-ALREADY_HANDED_OVER = "AlreadyHandedOver"
+from workflows.handover import AccountHandoverWorkflow
 
 
 @dataclass(frozen=True)
@@ -100,10 +99,12 @@ class Handovers:
     async def invite(self, caller: Caller, customer_id: uuid.UUID) -> HandoverView:
         """Sends the invitation, or a new one that replaces the last (and restarts its clock)."""
         customer = await callers_customer(self._reads, caller, customer_id, "invite the customer")
-        managed = customer.path == SignupPath.WL_MANAGED.value
-        if not managed or customer.status != CustomerStatus.ACTIVE.value:
-            raise SignupRejected(
-                NOT_HANDOVERABLE,
+        wl_administered = (
+            rule_for(customer.path).account_administrator is AdministratorKind.WL_ADMINISTRATOR
+        )
+        if not wl_administered or customer.status != CustomerStatus.ACTIVE.value:
+            raise Refused(
+                BusinessError.ACCOUNT_NOT_HANDOVERABLE,
                 "only an active wl_managed account can be handed over; "
                 f"this one is {customer.path}, {customer.status}",
             )
@@ -116,8 +117,8 @@ class Handovers:
                 )
             )
         if AdministratorKind.CUSTOMER_CONTACT.value in kinds:
-            raise SignupRejected(
-                ALREADY_HANDED_OVER, "the customer already administers this account"
+            raise Refused(
+                BusinessError.ALREADY_HANDED_OVER, "the customer already administers this account"
             )
         await record_request(self._sessions, caller, customer_id, "handover.invited")
         start = WithStartWorkflowOperation(
@@ -138,10 +139,10 @@ class Handovers:
                 )
         except WorkflowUpdateFailedError as error:
             cause = error.cause
-            if isinstance(cause, ApplicationError) and cause.type == HANDOVER_CLOSED:
+            if isinstance(cause, ApplicationError) and cause.type == BusinessError.HANDOVER_CLOSED:
                 # The last round is closing this very moment: the caller may simply ask again.
-                raise SignupRejected(
-                    HANDOVER_CLOSED, f"{cause.message}; send the invitation again"
+                raise Refused(
+                    BusinessError.HANDOVER_CLOSED, f"{cause.message}; send the invitation again"
                 ) from None
             raise
         return _view(progress)
@@ -180,7 +181,7 @@ class Handovers:
         await callers_customer(self._reads, caller, customer_id, "withdraw the invitation")
         current = await self._state(customer_id)
         if current.state is not HandoverState.INVITED:
-            raise SignupRejected(HANDOVER_CLOSED, f"the invitation is {current.state.value}")
+            raise Refused(BusinessError.HANDOVER_CLOSED, f"the invitation is {current.state.value}")
         await record_request(self._sessions, caller, customer_id, "handover.cancel_requested")
         handle = self._handle(customer_id)
         await handle.signal(AccountHandoverWorkflow.cancel)

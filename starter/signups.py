@@ -10,6 +10,7 @@ import contextlib
 import dataclasses
 import hashlib
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,24 +35,18 @@ from temporalio.service import RPCError
 from domain.conversion import ConversionResult, ConvertSignup, ConvertToWlManagedRequest
 from domain.customer import CreateCustomerRequest, FailureView
 from domain.enums import CustomerStatus, SignupPath
-from domain.errors import BUSINESS_ERROR_TYPES, BusinessError
+from domain.errors import BUSINESS_ERROR_TYPES, BusinessError, Refused
 from domain.self_serve import SelfServeSignupInput
 from domain.settings import Settings
 from domain.signup import SignupResult, WlManagedSignupInput, workflow_id_for
-from starter.administration import (
-    FORBIDDEN,
-    SignupRejected,
-    callers_customer,
-    record_request,
-)
+from domain.signup_paths import SIGNUP_PATHS, rule_for
+from starter.administration import callers_customer, record_request
 from starter.auth import Caller
 from store.engine import SessionFactory, read_only
 from store.schema import IdempotencyKey, Plan, WhiteLabel
 from workflows import search_attributes
 from workflows.self_serve import SelfServeSignupWorkflow
 from workflows.wl_managed import WlManagedSignupWorkflow
-
-IDEMPOTENCY_CONFLICT = "IdempotencyKeyReused"
 
 
 @dataclass(frozen=True)
@@ -68,12 +63,31 @@ def request_fingerprint(request: CreateCustomerRequest) -> str:
     return hashlib.sha256(request.model_dump_json().encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class _Signup:
+    """One create request, checked and given its customer id: what a path's start needs."""
+
+    caller: Caller
+    request: CreateCustomerRequest
+    customer_id: uuid.UUID
+    plan: Plan
+    white_label: WhiteLabel
+
+
+_PathStart = Callable[[_Signup, bool], Awaitable[SignupOutcome]]
+"""Starts (or finds) one signup's workflow; the flag says whether the caller waits for it."""
+
+
 class SignupService:
     def __init__(self, client: Client, sessions: SessionFactory, settings: Settings) -> None:
         self._client = client
         self._sessions = sessions
         self._reads = read_only(sessions)
         self._settings = settings
+        self._starts: dict[SignupPath, _PathStart] = {
+            SignupPath.SELF_SERVE: self._start_self_serve,
+            SignupPath.WL_MANAGED: self._start_wl_managed,
+        }
 
     async def create(
         self,
@@ -90,83 +104,63 @@ class SignupService:
         signup answers once its account row is written either way.
         """
         if not caller.is_administrator:
-            raise SignupRejected(FORBIDDEN, "only a white label administrator creates customers")
+            raise Refused(
+                BusinessError.FORBIDDEN, "only a white label administrator creates customers"
+            )
         plan, white_label = await self._plan_and_white_label(caller, request.plan_code)
-        if request.path is SignupPath.SELF_SERVE and not self.can_take_cards(white_label):
-            raise SignupRejected(
-                BusinessError.PAYMENT_GATEWAY_MISSING.value,
+        rule = SIGNUP_PATHS[request.path]
+        if rule.needs_payment_gateway and not self.can_take_cards(white_label):
+            raise Refused(
+                BusinessError.PAYMENT_GATEWAY_MISSING,
                 "self_serve signups need a payment gateway: ask the platform operator to run "
                 "`python -m starter wl set-payment-gateway` for this white label",
             )
         customer_id, repeated = await self._customer_id(caller, request, idempotency_key)
-        if request.path is SignupPath.SELF_SERVE:
-            outcome = await self._start_self_serve(caller, request, customer_id, plan, white_label)
-        else:
-            handle = await self._start(caller, request, customer_id, plan, white_label)
-            outcome = (
-                await self._wait(handle, customer_id)
-                if wait
-                else SignupOutcome(customer_id=customer_id, finished=False)
-            )
+        signup = _Signup(caller, request, customer_id, plan, white_label)
+        outcome = await self._starts[request.path](signup, wait)
         return dataclasses.replace(outcome, repeated=repeated)
 
     def can_take_cards(self, white_label: WhiteLabel) -> bool:
         """Whether the white label may take self-serve signups (they are paid by card)."""
         return white_label.payment_gateway_provider == "stripe" and self._settings.stripe_configured
 
-    def _start_options(
-        self,
-        *,
-        caller: Caller,
-        customer_id: uuid.UUID,
-        path: SignupPath,
-        status: CustomerStatus,
-        summary: str,
-    ) -> dict[str, Any]:
+    def _start_options(self, signup: _Signup) -> dict[str, Any]:
         """How a signup's workflow starts; a repeated request finds the run already there."""
+        rule = SIGNUP_PATHS[signup.request.path]
         return {
-            "id": workflow_id_for(customer_id),
+            "id": workflow_id_for(signup.customer_id),
             "task_queue": self._settings.temporal_task_queue,
             "id_reuse_policy": WorkflowIDReusePolicy.REJECT_DUPLICATE,
             "id_conflict_policy": WorkflowIDConflictPolicy.USE_EXISTING,
             "search_attributes": search_attributes.for_customer(
-                caller.white_label_id,
-                customer_id,
-                SearchAttributePair(search_attributes.SIGNUP_PATH, path.value),
-                SearchAttributePair(search_attributes.SIGNUP_STATUS, status.value),
+                signup.caller.white_label_id,
+                signup.customer_id,
+                SearchAttributePair(search_attributes.SIGNUP_PATH, rule.path.value),
+                SearchAttributePair(search_attributes.SIGNUP_STATUS, rule.first_status.value),
             ),
-            "static_summary": summary,
+            "static_summary": (
+                f"{rule.summary} · plan {signup.plan.code} · {signup.white_label.name}"
+            ),
         }
 
-    async def _start_self_serve(
-        self,
-        caller: Caller,
-        request: CreateCustomerRequest,
-        customer_id: uuid.UUID,
-        plan: Plan,
-        white_label: WhiteLabel,
-    ) -> SignupOutcome:
+    async def _start_self_serve(self, signup: _Signup, _wait: bool) -> SignupOutcome:
+        """Answers once the account row is written, whether or not the caller waits."""
         settings = self._settings
+        customer_id = signup.customer_id
         # Update-with-start: one request starts the workflow (or finds it) and asks it to
         # answer once the account is written, and the worker sees both in one workflow task.
         start = WithStartWorkflowOperation(
             SelfServeSignupWorkflow.run,
             SelfServeSignupInput(
                 customer_id=customer_id,
-                white_label_id=caller.white_label_id,
-                requested_by_user_id=caller.user_id,
-                request=request,
+                white_label_id=signup.caller.white_label_id,
+                requested_by_user_id=signup.caller.user_id,
+                request=signup.request,
                 activation_ttl=settings.activation_ttl,
                 reminders=settings.activation_reminders,
                 payment_ttl=settings.payment_ttl,
             ),
-            **self._start_options(
-                caller=caller,
-                customer_id=customer_id,
-                path=SignupPath.SELF_SERVE,
-                status=CustomerStatus.AWAITING_ACTIVATION,
-                summary=f"Self-serve signup · plan {plan.code} · {white_label.name}",
-            ),
+            **self._start_options(signup),
         )
         try:
             async with asyncio.timeout(settings.api_wait_seconds):
@@ -195,8 +189,8 @@ class SignupService:
                 )
             )
         if plan is None:
-            raise SignupRejected(
-                BusinessError.PLAN_UNKNOWN.value,
+            raise Refused(
+                BusinessError.PLAN_UNKNOWN,
                 f"plan_code: this white label has no plan {plan_code!r}",
             )
         return plan, white_label
@@ -229,37 +223,30 @@ class SignupService:
             )
         assert existing is not None
         if existing.request_hash != fingerprint:
-            raise SignupRejected(
-                IDEMPOTENCY_CONFLICT,
+            raise Refused(
+                BusinessError.IDEMPOTENCY_KEY_REUSED,
                 "Idempotency-Key: this key was used with a different request body",
             )
         return existing.customer_id, True
 
-    async def _start(
-        self,
-        caller: Caller,
-        request: CreateCustomerRequest,
-        customer_id: uuid.UUID,
-        plan: Plan,
-        white_label: WhiteLabel,
-    ) -> WorkflowHandle[Any, SignupResult]:
-        options = self._start_options(
-            caller=caller,
-            customer_id=customer_id,
-            path=SignupPath.WL_MANAGED,
-            status=CustomerStatus.PROVISIONING,
-            summary=f"WL-managed signup · plan {plan.code} · {white_label.name}",
+    async def _start_wl_managed(self, signup: _Signup, wait: bool) -> SignupOutcome:
+        """`wait=False` starts the signup without waiting for it to finish: bulk onboarding
+        starts hundreds, and waiting for each would take minutes."""
+        options = self._start_options(signup)
+        data = WlManagedSignupInput(
+            customer_id=signup.customer_id,
+            white_label_id=signup.caller.white_label_id,
+            requested_by_user_id=signup.caller.user_id,
+            request=signup.request,
         )
-        signup = WlManagedSignupInput(
-            customer_id=customer_id,
-            white_label_id=caller.white_label_id,
-            requested_by_user_id=caller.user_id,
-            request=request,
-        )
+        handle: WorkflowHandle[Any, SignupResult]
         try:
-            return await self._client.start_workflow(WlManagedSignupWorkflow.run, signup, **options)
+            handle = await self._client.start_workflow(WlManagedSignupWorkflow.run, data, **options)
         except WorkflowAlreadyStartedError:
-            return self._client.get_workflow_handle(options["id"], result_type=SignupResult)
+            handle = self._client.get_workflow_handle(options["id"], result_type=SignupResult)
+        if not wait:
+            return SignupOutcome(customer_id=signup.customer_id, finished=False)
+        return await self._wait(handle, signup.customer_id)
 
     async def _wait(
         self,
@@ -281,7 +268,6 @@ class SignupService:
         return SignupOutcome(customer_id=customer_id, finished=True)
 
 
-NOT_PENDING = BusinessError.SIGNUP_NOT_PENDING.value
 PENDING = {CustomerStatus.AWAITING_ACTIVATION, CustomerStatus.AWAITING_PAYMENT}
 
 
@@ -302,9 +288,10 @@ class PendingSignups:
     ) -> WorkflowHandle[SelfServeSignupWorkflow, SignupResult]:
         customer = await callers_customer(self._reads, caller, customer_id, action)
         status = CustomerStatus(customer.status)
-        if customer.path != SignupPath.SELF_SERVE.value or status not in allowed:
-            raise SignupRejected(
-                NOT_PENDING, f"cannot {action}: the signup is {customer.path}, {status.value}"
+        if not rule_for(customer.path).waits_for_customer or status not in allowed:
+            raise Refused(
+                BusinessError.SIGNUP_NOT_PENDING,
+                f"cannot {action}: the signup is {customer.path}, {status.value}",
             )
         return self._client.get_workflow_handle_for(
             SelfServeSignupWorkflow.run, workflow_id_for(customer_id)
@@ -340,10 +327,10 @@ class PendingSignups:
         except WorkflowUpdateFailedError as error:
             cause = error.cause
             if isinstance(cause, ApplicationError) and cause.type in BUSINESS_ERROR_TYPES:
-                raise SignupRejected(cause.type or "", cause.message) from None
+                raise Refused(BusinessError(cause.type), cause.message) from None
             raise
         except RPCError as error:
             # The run ended between the read above and the update (it expired or was paid).
-            raise SignupRejected(
-                NOT_PENDING, "cannot convert: the signup is no longer pending"
+            raise Refused(
+                BusinessError.SIGNUP_NOT_PENDING, "cannot convert: the signup is no longer pending"
             ) from error

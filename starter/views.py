@@ -21,6 +21,7 @@ from domain.customer import (
 from domain.enums import AdministratorKind, BillingMode, CustomerStatus, SignupPath
 from domain.settings import Settings
 from domain.signup import workflow_id_for
+from domain.signup_paths import SIGNUP_PATHS
 from store.schema import (
     AccountAdministrator,
     Customer,
@@ -37,7 +38,7 @@ def _billing(
     path: SignupPath, currency: str, wl_charged: Decimal, card_paid: Decimal, balance: Decimal
 ) -> BillingView:
     """WL-managed accounts are billed to the WL; self-serve ones are funded by card."""
-    if path is SignupPath.WL_MANAGED:
+    if SIGNUP_PATHS[path].billing is BillingMode.WL_ACCOUNT:
         return BillingView(mode=BillingMode.WL_ACCOUNT, charged=wl_charged, currency=currency)
     return BillingView(
         mode=BillingMode.CUSTOMER_CARD, charged=card_paid, currency=currency, balance=balance
@@ -136,7 +137,7 @@ async def customer_views(
                 created_at=customer.created_at,
                 activated_at=customer.activated_at,
                 activation_expires_at=customer.activation_expires_at
-                if path is SignupPath.SELF_SERVE
+                if SIGNUP_PATHS[path].waits_for_customer
                 else None,
                 contact_erased_at=customer.contact_erased_at,
                 failure=FailureView(

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.webhooks import WebhookEventType
-from store.schema import WebhookEvent
+from store.schema import WebhookEndpoint, WebhookEvent
 
 # Audit action -> event type. `customer.awaiting_payment` is the customer activating: what is
 # left is their payment.
@@ -100,3 +100,16 @@ def envelope(event: WebhookEvent) -> dict[str, Any]:
 def body_of(event: WebhookEvent) -> bytes:
     """The exact bytes sent, the same on every attempt and replay."""
     return json.dumps(envelope(event), sort_keys=True, separators=(",", ":")).encode()
+
+
+async def subscribed_endpoints(
+    session: AsyncSession, white_label_id: uuid.UUID, event_type: str
+) -> list[WebhookEndpoint]:
+    """A white label's enabled endpoints that take `event_type`, oldest first."""
+    endpoints = await session.scalars(
+        select(WebhookEndpoint)
+        .where(WebhookEndpoint.white_label_id == white_label_id)
+        .where(WebhookEndpoint.disabled_at.is_(None))
+        .order_by(WebhookEndpoint.created_at)
+    )
+    return [each for each in endpoints if event_type in each.event_types]

@@ -28,14 +28,14 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from devstack.localstripe_server import localstripe_command
+from devstack.mailsink import MailSink, start_sink
 from domain.enums import UserRole
 from domain.settings import Settings
 from starter import admin
 from starter.api.app import create_app
 from starter.auth import Caller
-from starter.localstripe_server import localstripe_command
-from starter.mailsink import MailSink, start_sink
-from starter.temporal import register_search_attributes
+from starter.temporal_setup import register_search_attributes
 from store.engine import SessionFactory, create_engine, create_session_factory, is_sqlite
 from store.migrate import upgrade
 from store.schema import Base
@@ -194,7 +194,7 @@ def settings(
         stripe_publishable_key="pk_test_localstripe",
         stripe_api_base=localstripe,
         stripe_webhook_secret=STRIPE_WEBHOOK_SECRET,
-        # The whole suite talks from one address; tests/test_activation_limits.py checks the
+        # The whole suite talks from one address; tests/api/test_activation_limits.py checks the
         # limits themselves on an API of its own.
         activation_requests_per_address=GENEROUS,
         activation_failures_per_address=GENEROUS,

@@ -1,6 +1,6 @@
 """Erasing the contact data of abandoned self-serve signups once their retention has passed.
 
-A Temporal Schedule starts this once a day (see `starter.erasure_schedule`); operators can
+A Temporal Schedule starts this once a day (see `runtime.erasure_schedule`); operators can
 run it at once with `python -m starter customers erase-abandoned`. Which customers it erased
 is recorded in the store, never here: the history holds only the cutoff and counts.
 """
@@ -11,15 +11,10 @@ from workflows.policies import ERASURE_STEP
 
 with workflow.unsafe.imports_passed_through():
     from activities.erasure import ErasureActivities
-    from domain.erasure import EraseBatchInput, ErasureInput, ErasureResult
+    from domain.erasure import ERASURE_WORKFLOW, EraseBatchInput, ErasureInput, ErasureResult
 
 
-def erasure_workflow_id(task_queue: str) -> str:
-    """The schedule's id, and the stem of the ids of the runs it starts."""
-    return f"erase-abandoned-signups-{task_queue}"
-
-
-@workflow.defn
+@workflow.defn(name=ERASURE_WORKFLOW)
 class AbandonedSignupErasureWorkflow:
     @workflow.run
     async def run(self, data: ErasureInput) -> ErasureResult:

@@ -17,6 +17,7 @@ from workflows.policies import database_step, send_email
 with workflow.unsafe.imports_passed_through():
     from activities.accounts import AccountActivities
     from activities.email import EmailActivities
+    from domain.errors import BusinessError
     from domain.handover import (
         AcceptHandover,
         HandoverClosedInput,
@@ -28,8 +29,6 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.self_serve import LinkRefusal, WlNotice, WlNoticeInput
     from domain.signup import CustomerRef
-
-HANDOVER_CLOSED = "HandoverClosed"
 
 
 @workflow.defn
@@ -69,7 +68,9 @@ class AccountHandoverWorkflow:
     def _validate_invite(self, request: InviteRequest) -> None:
         if self._closing:
             raise ApplicationError(
-                f"the invitation is {self._state.value}", type=HANDOVER_CLOSED, non_retryable=True
+                f"the invitation is {self._state.value}",
+                type=BusinessError.HANDOVER_CLOSED.value,
+                non_retryable=True,
             )
 
     @workflow.update

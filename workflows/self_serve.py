@@ -9,13 +9,14 @@ link version, which this workflow checks against the current one.
 import contextlib
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 from workflows import search_attributes
-from workflows.failures import StepFailure, business_refusal, link_refused
+from workflows.create_account import create_account
+from workflows.failures import Refusal, StepFailure, business_refusal, link_refused
 from workflows.policies import (
     LOCAL_DATABASE_STEPS_PATCH,
     STRIPE_STEP,
@@ -54,7 +55,8 @@ with workflow.unsafe.imports_passed_through():
         WlNotice,
         WlNoticeInput,
     )
-    from domain.signup import CreateAccountInput, CustomerRef, SignupResult
+    from domain.signup import CustomerRef, SignupResult
+    from domain.signup_paths import SIGNUP_PATHS
 
 CLOSED = {CustomerStatus.EXPIRED, CustomerStatus.CANCELLED, CustomerStatus.FAILED}
 CUSTOMER_EXPIRY_NOTICE_PATCH = "tell-the-customer-on-expiry"
@@ -64,7 +66,7 @@ def _utc(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
-@workflow.defn
+@workflow.defn(name=SIGNUP_PATHS[SignupPath.SELF_SERVE].workflow)
 class SelfServeSignupWorkflow:
     @workflow.init
     def __init__(self, data: SelfServeSignupInput) -> None:
@@ -345,28 +347,13 @@ class SelfServeSignupWorkflow:
         customer = self._customer
         self._set_status(CustomerStatus.AWAITING_ACTIVATION)
         self._stage = "creating the account"
-        try:
-            account = await database_step(
-                self._local_steps,
-                AccountActivities.create_account,
-                CreateAccountInput(
-                    customer_id=data.customer_id,
-                    white_label_id=data.white_label_id,
-                    created_by_user_id=data.requested_by_user_id,
-                    request=data.request,
-                    status=CustomerStatus.AWAITING_ACTIVATION,
-                    activation_expires_at=self._activation_deadline,
-                ),
-                summary="create the customer account",
-            )
-        except StepFailure as error:
-            refusal = business_refusal(error)
-            if refusal is None:
-                raise
-            self._set_status(CustomerStatus.FAILED)
-            raise ApplicationError(
-                refusal.message, type=refusal.failure_type, non_retryable=True
-            ) from error
+        account = await create_account(
+            data,
+            SIGNUP_PATHS[SignupPath.SELF_SERVE],
+            local=self._local_steps,
+            refused=self._refused_at_creation,
+            activation_expires_at=self._activation_deadline,
+        )
         self._payment_due = account.amount_due > 0
         self._account_ready = True
 
@@ -564,6 +551,11 @@ class SelfServeSignupWorkflow:
             raise link_refused(LinkRefusal.CLOSED, "this signup is closed")
         if link_version != self._link_version:
             raise link_refused(LinkRefusal.SUPERSEDED, "a newer activation link was sent")
+
+    def _refused_at_creation(self, refusal: Refusal) -> NoReturn:
+        """The account was never written (an unknown plan, say): the signup fails at once."""
+        self._set_status(CustomerStatus.FAILED)
+        raise ApplicationError(refusal.message, type=refusal.failure_type, non_retryable=True)
 
     def _set_status(self, status: CustomerStatus) -> None:
         self._status = status

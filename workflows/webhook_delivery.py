@@ -10,14 +10,14 @@ from workflows.policies import DATABASE_STEP, HEARTBEAT
 
 with workflow.unsafe.imports_passed_through():
     from activities.webhooks import WebhookActivities
-    from domain.webhooks import DeliverWebhookInput, WebhookDeliveryInput
+    from domain.webhooks import DELIVERY_WORKFLOW, DeliverWebhookInput, WebhookDeliveryInput
 
 # A receiver that is down for up to three days loses nothing.
 DELIVERY_WINDOW = timedelta(days=3)
 MAXIMUM_BACKOFF = timedelta(hours=1)
 
 
-@workflow.defn
+@workflow.defn(name=DELIVERY_WORKFLOW)
 class WebhookDeliveryWorkflow:
     @workflow.run
     async def run(self, data: WebhookDeliveryInput) -> str:

@@ -8,6 +8,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 from workflows import search_attributes
+from workflows.create_account import create_account
 from workflows.failures import Refusal, StepFailure, business_refusal
 from workflows.policies import EMAIL_STEP, LOCAL_DATABASE_STEPS_PATCH, database_step
 from workflows.signup_metrics import record_status
@@ -24,7 +25,6 @@ with workflow.unsafe.imports_passed_through():
         AdministratorInput,
         AllocateNumbersInput,
         ApplyPbxSettingsInput,
-        CreateAccountInput,
         CustomerRef,
         DebitInput,
         MarkFailedInput,
@@ -32,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
         SignupResult,
         WlManagedSignupInput,
     )
+    from domain.signup_paths import SIGNUP_PATHS
 
 Compensation = tuple[str, Callable[[], Awaitable[None]]]
 T = TypeVar("T")
@@ -40,7 +41,7 @@ CompensatingActivity = Callable[[Any, "CustomerRef"], Awaitable[None]]
 STEPS = 7
 
 
-@workflow.defn
+@workflow.defn(name=SIGNUP_PATHS[SignupPath.WL_MANAGED].workflow)
 class WlManagedSignupWorkflow:
     def __init__(self) -> None:
         self._progress: SignupProgress | None = None
@@ -83,25 +84,10 @@ class WlManagedSignupWorkflow:
         self._status(CustomerStatus.PROVISIONING)
 
         self._stage(1, "creating the account")
-        try:
-            await database_step(
-                self._local_steps,
-                AccountActivities.create_account,
-                CreateAccountInput(
-                    customer_id=data.customer_id,
-                    white_label_id=data.white_label_id,
-                    created_by_user_id=data.requested_by_user_id,
-                    request=data.request,
-                    status=CustomerStatus.PROVISIONING,
-                ),
-                summary="create the customer account",
-            )
-        except StepFailure as error:
-            refused = business_refusal(error)
-            if refused is None:
-                raise
-            # Nothing exists yet, so there is nothing to compensate or mark.
-            self._fail(refused)
+        # A refusal here leaves nothing to compensate or mark: nothing exists yet.
+        await create_account(
+            data, SIGNUP_PATHS[SignupPath.WL_MANAGED], local=self._local_steps, refused=self._fail
+        )
 
         compensations: list[Compensation] = []
         try:

@@ -1,12 +1,13 @@
 """The FastAPI application, built around services created once at start-up."""
 
-from pathlib import Path
+from collections.abc import Sequence
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 from temporalio.client import Client
 
 from domain.settings import Settings
+from runtime.stripe_client import stripe_client
 from starter.activation import Activation
 from starter.api import (
     activation_pages,
@@ -14,7 +15,6 @@ from starter.api import (
     brand,
     bulk,
     customers,
-    devmail,
     handover,
     health,
     inventory,
@@ -31,7 +31,6 @@ from starter.api.metrics import ApiMetrics
 from starter.attempt_limits import AttemptLimits
 from starter.handover import Handovers
 from starter.signups import PendingSignups, SignupService
-from starter.stripe_client import stripe_client
 from starter.stripe_events import StripeEvents
 from store.engine import SessionFactory, read_only
 
@@ -44,8 +43,10 @@ def create_app(
     settings: Settings,
     sessions: SessionFactory,
     temporal: Client,
-    mail_dir: Path | None = None,
+    extra_routers: Sequence[APIRouter] = (),
 ) -> FastAPI:
+    """`extra_routers` lets the local stack add its development pages (devstack.mail_page)
+    without the service knowing about them."""
     app = FastAPI(
         title="White-label customer provisioning",
         version="0.1.0",
@@ -65,7 +66,6 @@ def create_app(
         handovers=Handovers(temporal, sessions, settings),
         attempt_limits=AttemptLimits(settings),
         metrics=ApiMetrics(),
-        mail_dir=mail_dir,
     )
     install_error_handlers(app)
     app.add_middleware(AccessLog, metrics=app.state.services.metrics)
@@ -78,12 +78,13 @@ def create_app(
     app.include_router(brand.public)
     app.include_router(health.router)
     app.include_router(metrics.router)
-    app.include_router(devmail.router)
     app.include_router(webhooks.router)
     app.include_router(webhook_endpoints.router)
     app.include_router(activation_pages.router)
     app.include_router(activation_pages.calls)
     app.include_router(invitation_pages.router)
+    for router in extra_routers:
+        app.include_router(router)
     app.mount("/codec", codec_app(settings))
     app.mount("/static", StaticFiles(packages=[("starter", "static")]), name="static")
     return app

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 
 from domain.brand import LOGO_MAX_BYTES, Brand, BrandUpdate
 from starter.api.dependencies import AppServices, AuthenticatedCaller
-from starter.api.errors import ErrorEnvelope, FieldError, administrators_only, error_response
+from starter.api.errors import ErrorEnvelope, FieldError, error_response, require_administrator
 from store import brands
 from store.schema import WhiteLabel
 
@@ -38,8 +38,7 @@ async def change_brand(
     body: BrandUpdate, app: AppServices, caller: AuthenticatedCaller
 ) -> Response:
     """Fields left out stay as they are; `null` puts a field back to its neutral default."""
-    if (refused := administrators_only(caller, "change the brand")) is not None:
-        return refused
+    require_administrator(caller, "change the brand")
     async with app.sessions.begin() as session:
         white_label = await session.get_one(WhiteLabel, caller.white_label_id)
         brand = await brands.update_brand(session, white_label, body)
@@ -65,8 +64,7 @@ async def change_brand(
 )
 async def upload_logo(request: Request, app: AppServices, caller: AuthenticatedCaller) -> Response:
     """The image's own bytes decide its type, not the Content-Type header or a file name."""
-    if (refused := administrators_only(caller, "change the brand")) is not None:
-        return refused
+    require_administrator(caller, "change the brand")
     data = await request.body()
     try:
         async with app.sessions.begin() as session:
@@ -81,8 +79,7 @@ async def upload_logo(request: Request, app: AppServices, caller: AuthenticatedC
 
 @router.delete("/logo", response_model=Brand, responses=ERRORS, summary="Remove the uploaded logo")
 async def remove_logo(app: AppServices, caller: AuthenticatedCaller) -> Response:
-    if (refused := administrators_only(caller, "change the brand")) is not None:
-        return refused
+    require_administrator(caller, "change the brand")
     async with app.sessions.begin() as session:
         white_label = await session.get_one(WhiteLabel, caller.white_label_id)
         brand = await brands.remove_logo_image(session, white_label)

@@ -10,9 +10,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator
 
-from starter.administration import FORBIDDEN, SignupRejected
 from starter.api.dependencies import AppServices, AuthenticatedCaller
-from starter.api.errors import ErrorEnvelope, error_response
+from starter.api.errors import ErrorEnvelope
 from starter.bulk import MAX_ROWS, BulkOnboarding, BulkReport, BulkRow
 
 router = APIRouter(prefix="/v1/customers/bulk", tags=["customers"])
@@ -66,11 +65,6 @@ async def create_customers(
     one entry per row: `created`, `already_existed`, `invalid` or `failed` (a dry run:
     `would_create`, `already_exists`, `invalid`). Re-sending the same rows creates nothing
     twice."""
-    try:
-        return await BulkOnboarding(app.signups, app.sessions).run(
-            caller, body.rows, dry_run=body.dry_run
-        )
-    except SignupRejected as rejected:
-        return error_response(
-            403 if rejected.kind == FORBIDDEN else 422, rejected.kind, rejected.message
-        )
+    return await BulkOnboarding(app.signups, app.sessions).run(
+        caller, body.rows, dry_run=body.dry_run
+    )

@@ -17,8 +17,8 @@ from google.protobuf.json_format import MessageToDict, ParseDict, ParseError
 from temporalio.api.common.v1 import Payload, Payloads
 
 from domain.settings import Settings
+from runtime.payload_codec import UndecryptablePayload, codec_for
 from starter.api.errors import error_response
-from starter.payload_codec import UndecryptablePayload, codec_for
 
 MAX_BODY_BYTES = 4 * 1024 * 1024
 """A history page of payloads; far more than any one of this service's payloads needs."""

@@ -11,33 +11,13 @@ from domain.conversion import ConvertToWlManagedRequest
 from domain.customer import CreateCustomerRequest, CustomerList, CustomerView, WorkflowLink
 from domain.enums import CustomerStatus
 from domain.signup import workflow_id_for
-from starter.administration import FORBIDDEN, NOT_FOUND, SignupRejected
 from starter.api.dependencies import AppServices, AuthenticatedCaller
 from starter.api.errors import ErrorEnvelope, error_response
-from starter.handover import ALREADY_HANDED_OVER, NOT_HANDOVERABLE
-from starter.signups import IDEMPOTENCY_CONFLICT, NOT_PENDING
 from starter.views import customer_view, customer_views
 from store import audit
 from store.schema import Customer
-from workflows.handover import HANDOVER_CLOSED
 
 router = APIRouter(prefix="/v1/customers", tags=["customers"])
-
-REJECTION_STATUS = {
-    FORBIDDEN: 403,
-    IDEMPOTENCY_CONFLICT: 409,
-    NOT_FOUND: 404,
-    NOT_PENDING: 409,
-    NOT_HANDOVERABLE: 409,
-    ALREADY_HANDED_OVER: 409,
-    HANDOVER_CLOSED: 409,
-}
-
-
-def rejection(rejected: SignupRejected) -> Response:
-    """Business refusals are 422 unless their kind says otherwise."""
-    return error_response(REJECTION_STATUS.get(rejected.kind, 422), rejected.kind, rejected.message)
-
 
 ERRORS: dict[int | str, dict[str, object]] = {
     code: {"model": ErrorEnvelope} for code in (401, 403, 404, 409, 422, 501)
@@ -61,10 +41,7 @@ async def create_customer(
 ) -> Response:
     """A `wl_managed` signup completes before the answer: 201 with the active customer,
     or 422 with the business reason (the customer then reads `failed`)."""
-    try:
-        outcome = await app.signups.create(caller, body, idempotency_key)
-    except SignupRejected as rejected:
-        return rejection(rejected)
+    outcome = await app.signups.create(caller, body, idempotency_key)
     app.metrics.signups_requested.labels(body.path.value).inc()
     if outcome.failure is not None:
         return error_response(422, outcome.failure.type, outcome.failure.message)
@@ -162,10 +139,7 @@ async def _view_or_404(
 async def resend_activation_email(
     customer_id: uuid.UUID, app: AppServices, caller: AuthenticatedCaller
 ) -> Response:
-    try:
-        await app.pending.resend_activation(caller, customer_id)
-    except SignupRejected as rejected:
-        return rejection(rejected)
+    await app.pending.resend_activation(caller, customer_id)
     return await _view_or_404(
         app, caller, customer_id, 202, "POST /v1/customers/{id}/activation-email"
     )
@@ -180,10 +154,7 @@ async def resend_activation_email(
 async def cancel_signup(
     customer_id: uuid.UUID, app: AppServices, caller: AuthenticatedCaller
 ) -> Response:
-    try:
-        await app.pending.cancel(caller, customer_id)
-    except SignupRejected as rejected:
-        return rejection(rejected)
+    await app.pending.cancel(caller, customer_id)
     return await _view_or_404(app, caller, customer_id, 200, "POST /v1/customers/{id}/cancel")
 
 
@@ -202,12 +173,9 @@ async def convert_to_wl_managed(
     """The customer's link stops working, the WL's billing account is charged, the calling
     administrator becomes Account Administrator and the account is active (200). A refusal
     (422: credit limit, numbers, PBX settings) leaves the signup pending and its link working."""
-    try:
-        await app.pending.convert_to_wl_managed(
-            caller, customer_id, body or ConvertToWlManagedRequest()
-        )
-    except SignupRejected as rejected:
-        return rejection(rejected)
+    await app.pending.convert_to_wl_managed(
+        caller, customer_id, body or ConvertToWlManagedRequest()
+    )
     return await _view_or_404(
         app, caller, customer_id, 200, "POST /v1/customers/{id}/convert-to-wl-managed"
     )

@@ -1,7 +1,6 @@
 """What every route needs: the shared services and the authenticated caller."""
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
@@ -32,7 +31,6 @@ class Services:
     handovers: Handovers
     attempt_limits: AttemptLimits
     metrics: ApiMetrics
-    mail_dir: Path | None = None
 
 
 async def services(request: Request) -> Services:

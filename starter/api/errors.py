@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
+from domain.errors import BusinessError, Refused
 from domain.validation import field_message, field_path
 from starter.auth import Caller
 from store.availability import UNREACHABLE
@@ -77,15 +78,21 @@ async def _database_unreachable(_request: Request, _error: Exception) -> JSONRes
     return response
 
 
-def administrators_only(caller: Caller, action: str) -> JSONResponse | None:
-    """A 403 for a caller who is not a WL administrator; None lets the route go on."""
-    if caller.is_administrator:
-        return None
-    return error_response(403, "Forbidden", f"only a white label administrator may {action}")
+async def _refused(_request: Request, error: Exception) -> JSONResponse:
+    """Every business refusal of every route, answered with the status its table gives."""
+    assert isinstance(error, Refused)
+    return error_response(error.rule.http_status, error.code, error.message)
+
+
+def require_administrator(caller: Caller, action: str) -> None:
+    """Refuses (403) a caller who is not a WL administrator."""
+    if not caller.is_administrator:
+        raise Refused(BusinessError.FORBIDDEN, f"only a white label administrator may {action}")
 
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Refused, _refused)
     for unreachable in UNREACHABLE:
         app.add_exception_handler(unreachable, _database_unreachable)

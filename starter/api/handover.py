@@ -6,8 +6,7 @@ from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
 from domain.handover import HandoverView
-from starter.administration import SignupRejected
-from starter.api.customers import ERRORS, rejection
+from starter.api.customers import ERRORS
 from starter.api.dependencies import AppServices, AuthenticatedCaller
 
 router = APIRouter(prefix="/v1/customers", tags=["customers"])
@@ -27,10 +26,7 @@ def _answer(view: HandoverView, status_code: int) -> Response:
 async def invite(customer_id: uuid.UUID, app: AppServices, caller: AuthenticatedCaller) -> Response:
     """Emails the authorized contact a single-use link, valid for `HANDOVER_TTL`. Calling it
     again sends a new link and the previous one stops working."""
-    try:
-        return _answer(await app.handovers.invite(caller, customer_id), 202)
-    except SignupRejected as rejected:
-        return rejection(rejected)
+    return _answer(await app.handovers.invite(caller, customer_id), 202)
 
 
 @router.get(
@@ -42,10 +38,7 @@ async def invite(customer_id: uuid.UUID, app: AppServices, caller: Authenticated
 async def handover_state(
     customer_id: uuid.UUID, app: AppServices, caller: AuthenticatedCaller
 ) -> Response:
-    try:
-        return _answer(await app.handovers.state(caller, customer_id), 200)
-    except SignupRejected as rejected:
-        return rejection(rejected)
+    return _answer(await app.handovers.state(caller, customer_id), 200)
 
 
 @router.post(
@@ -57,7 +50,4 @@ async def handover_state(
 async def cancel_handover(
     customer_id: uuid.UUID, app: AppServices, caller: AuthenticatedCaller
 ) -> Response:
-    try:
-        return _answer(await app.handovers.cancel(caller, customer_id), 200)
-    except SignupRejected as rejected:
-        return rejection(rejected)
+    return _answer(await app.handovers.cancel(caller, customer_id), 200)

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 
-from activities.webhooks import start_delivery_workflows, subscribed_endpoints
+from domain.errors import BusinessError, Refused
 from domain.webhooks import (
     RETRY_INITIAL_SECONDS,
     SECRET_PREFIX,
@@ -27,8 +27,10 @@ from domain.webhooks import (
     Replayed,
     WebhookEventType,
 )
+from runtime.webhook_deliveries import start_delivery_workflows
 from starter.api.dependencies import AppServices, AuthenticatedCaller
-from starter.api.errors import ErrorEnvelope, administrators_only, error_response
+from starter.api.errors import ErrorEnvelope, require_administrator
+from store import outbox
 from store.schema import WebhookDelivery, WebhookEndpoint, WebhookEvent, utcnow
 
 router = APIRouter(prefix="/v1", tags=["webhooks"])
@@ -37,8 +39,8 @@ ERRORS: dict[int | str, dict[str, object]] = {
 }
 
 
-def _not_found(what: str) -> Response:
-    return error_response(404, "NotFound", f"no such {what}")
+def _not_found(what: str) -> Refused:
+    return Refused(BusinessError.NOT_FOUND, f"no such {what}")
 
 
 # Any string up to a UUID's length: one that is not a UUID names nothing of the caller's, so it
@@ -91,8 +93,7 @@ def _delivery(row: WebhookDelivery, event: WebhookEvent) -> Delivery:
 async def create_endpoint(
     body: EndpointCreate, app: AppServices, caller: AuthenticatedCaller
 ) -> Response:
-    if (refused := administrators_only(caller, "change webhooks")) is not None:
-        return refused
+    require_administrator(caller, "change webhooks")
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
     async with app.sessions.begin() as session:
         row = WebhookEndpoint(
@@ -132,14 +133,13 @@ async def list_endpoints(app: AppServices, caller: AuthenticatedCaller) -> Endpo
 async def disable_endpoint(
     endpoint_id: AnyId, app: AppServices, caller: AuthenticatedCaller
 ) -> Response:
-    if (refused := administrators_only(caller, "change webhooks")) is not None:
-        return refused
+    require_administrator(caller, "change webhooks")
     if (wanted := _uuid(endpoint_id)) is None:
-        return _not_found("webhook endpoint")
+        raise _not_found("webhook endpoint")
     async with app.sessions.begin() as session:
         row = await session.get(WebhookEndpoint, wanted)
         if row is None or row.white_label_id != caller.white_label_id:
-            return _not_found("webhook endpoint")
+            raise _not_found("webhook endpoint")
         if row.disabled_at is None:
             row.disabled_at = utcnow()
     return JSONResponse(_endpoint(row).model_dump(mode="json"))
@@ -185,16 +185,17 @@ async def list_deliveries(
 )
 async def replay_event(event_id: AnyId, app: AppServices, caller: AuthenticatedCaller) -> Response:
     """The same event (id, sequence, body) again; each replay is a delivery of its own."""
-    if (refused := administrators_only(caller, "change webhooks")) is not None:
-        return refused
+    require_administrator(caller, "change webhooks")
     if (wanted := _uuid(event_id)) is None:
-        return _not_found("webhook event")
+        raise _not_found("webhook event")
     async with app.sessions.begin() as session:
         event = await session.get(WebhookEvent, wanted)
         if event is None or event.white_label_id != caller.white_label_id:
-            return _not_found("webhook event")
+            raise _not_found("webhook event")
         deliveries = []
-        for endpoint in await subscribed_endpoints(session, event.white_label_id, event.type):
+        for endpoint in await outbox.subscribed_endpoints(
+            session, event.white_label_id, event.type
+        ):
             replays = await session.scalar(
                 select(func.max(WebhookDelivery.replay)).where(
                     WebhookDelivery.event_id == event.id,

@@ -6,7 +6,7 @@ import httpx
 
 from store.engine import SessionFactory
 from tests.conftest import WhiteLabelFixture, make_white_label
-from tests.images import png
+from tests.support.images import png
 
 
 @dataclass(frozen=True)

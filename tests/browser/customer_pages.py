@@ -14,8 +14,8 @@ inputs to `#card-element`, named only by their placeholders (`number`, `exp_mont
 
 from playwright.async_api import Locator, Page, expect
 
-from starter.mailsink import MailSink
-from tests.self_serve_helpers import ActivationLink, emailed_link
+from devstack.mailsink import MailSink
+from tests.support.self_serve_helpers import ActivationLink, emailed_link
 
 EXPIRY_MONTH = "12"
 EXPIRY_YEAR = "34"

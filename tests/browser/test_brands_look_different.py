@@ -11,13 +11,13 @@ import httpx
 import pytest
 from playwright.async_api import Page, expect
 
-from starter.mailsink import MailSink
+from devstack.mailsink import MailSink
 from store.engine import SessionFactory
 from tests.browser.brands import KIWI, TUI, Look, branded
 from tests.browser.conftest import PHONE, Screen
 from tests.browser.customer_pages import activate, open_emailed_link
 from tests.browser.page_checks import horizontal_overflow, low_contrast
-from tests.self_serve_helpers import start_signup
+from tests.support.self_serve_helpers import start_signup
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 

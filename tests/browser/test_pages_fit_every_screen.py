@@ -15,7 +15,7 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Locator, Page, expect
 
-from starter.mailsink import MailSink
+from devstack.mailsink import MailSink
 from store.engine import SessionFactory
 from tests.browser.brands import KIWI, branded
 from tests.browser.conftest import DESKTOP, PHONE, Screen
@@ -35,15 +35,15 @@ from tests.browser.page_checks import (
     unreachable_controls,
 )
 from tests.conftest import WhiteLabelFixture
-from tests.handover_helpers import invitations_to, managed_customer
-from tests.self_serve_helpers import (
+from tests.support.handover_helpers import invitations_to, managed_customer
+from tests.support.self_serve_helpers import (
     CARD_DECLINED_ON_CHARGE,
     CARD_OK,
     activated_signup,
     start_signup,
     until_status,
 )
-from tests.self_serve_helpers import pay as pay_through_the_api
+from tests.support.self_serve_helpers import pay as pay_through_the_api
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 

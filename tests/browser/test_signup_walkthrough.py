@@ -4,7 +4,7 @@ import httpx
 import pytest
 from playwright.async_api import Page, expect
 
-from starter.mailsink import MailSink
+from devstack.mailsink import MailSink
 from tests.browser.customer_pages import (
     activate,
     activate_button,
@@ -16,7 +16,7 @@ from tests.browser.customer_pages import (
     until_account_active,
 )
 from tests.conftest import WhiteLabelFixture
-from tests.self_serve_helpers import (
+from tests.support.self_serve_helpers import (
     CARD_3DS,
     CARD_DECLINED_ON_CHARGE,
     CARD_DECLINED_ON_SETUP,

@@ -1,0 +1,1 @@
+"""Process plumbing that the worker and the API share."""
