@@ -25,7 +25,7 @@ from activities.payments import PaymentActivities
 from activities.pbx import PbxActivities
 from activities.webhooks import WebhookActivities
 from domain.settings import ConfigurationError, Settings, load_settings
-from domain.webhooks import OutboxDispatchInput
+from domain.webhooks import OutboxDispatchInput, delivery_task_queue
 from runtime.erasure_schedule import ensure_erasure_schedule
 from runtime.gc_tuning import tune_garbage_collector
 from runtime.logs import configure_logging
@@ -96,12 +96,14 @@ def build_activities(settings: Settings, sessions: SessionFactory) -> list[Any]:
             password=settings.smtp_password,
             starttls=settings.smtp_starttls,
             timeout_seconds=settings.smtp_timeout_seconds,
+            envelope_from=settings.envelope_sender,
         )
     )
     email = EmailActivities(
         sessions,
         mailer,
         settings.mail_from,
+        verified_sender_domains=settings.mail_verified_sender_domains,
         public_base_url=settings.public_base_url,
         activation_secret=settings.activation_secret.get_secret_value().encode()
         if settings.activation_secret
@@ -111,7 +113,7 @@ def build_activities(settings: Settings, sessions: SessionFactory) -> list[Any]:
     payments = PaymentActivities(sessions, stripe, localstripe=settings.stripe_api_base is not None)
     balances = BalanceActivities(sessions)
     erasure = ErasureActivities(sessions, stripe)
-    webhooks = WebhookActivities(sessions)
+    webhooks = _webhook_activities(settings, sessions)
     conversion = ConversionActivities(sessions)
     return [
         accounts.create_account,
@@ -150,6 +152,10 @@ def build_activities(settings: Settings, sessions: SessionFactory) -> list[Any]:
     ]
 
 
+def _webhook_activities(settings: Settings, sessions: SessionFactory) -> WebhookActivities:
+    return WebhookActivities(sessions, allow_private_targets=settings.webhook_allow_private_targets)
+
+
 def build_worker(
     client: Client,
     settings: Settings,
@@ -157,8 +163,10 @@ def build_worker(
     task_queue: str | None = None,
     max_cached_workflows: int = 1000,
     interceptors: Sequence[Interceptor] = (),
+    max_concurrent_activities: int | None = None,
 ) -> Worker:
-    """`max_cached_workflows=0` replays every workflow task from history (the tests use it)."""
+    """`max_cached_workflows=0` replays every workflow task from history (the tests use it);
+    `max_concurrent_activities` None keeps the SDK's default (100)."""
     return Worker(
         client,
         task_queue=task_queue or settings.temporal_task_queue,
@@ -167,6 +175,31 @@ def build_worker(
         workflow_runner=workflow_runner(),
         max_cached_workflows=max_cached_workflows,
         interceptors=[AutoHeartbeat(), ConciseFailures(), *interceptors],
+        graceful_shutdown_timeout=settings.worker_shutdown_grace,
+        max_concurrent_activities=max_concurrent_activities,
+    )
+
+
+def build_delivery_worker(
+    client: Client,
+    settings: Settings,
+    sessions: SessionFactory,
+    task_queue: str | None = None,
+    max_cached_workflows: int = 1000,
+) -> Worker:
+    """The worker of the webhook delivery queue: deliveries to white labels' endpoints, at
+    most WEBHOOK_DELIVERY_CONCURRENCY at once, so endpoints that hang hold only these slots.
+    (The main worker still runs deliveries started on its queue before this one existed.)"""
+    webhooks = _webhook_activities(settings, sessions)
+    return Worker(
+        client,
+        task_queue=delivery_task_queue(task_queue or settings.temporal_task_queue),
+        workflows=[WebhookDeliveryWorkflow],
+        activities=[webhooks.deliver_webhook, webhooks.mark_delivery_failed],
+        workflow_runner=workflow_runner(),
+        max_cached_workflows=max_cached_workflows,
+        max_concurrent_activities=settings.webhook_delivery_concurrency,
+        interceptors=[AutoHeartbeat(), ConciseFailures()],
         graceful_shutdown_timeout=settings.worker_shutdown_grace,
     )
 
@@ -184,15 +217,15 @@ async def run(settings: Settings, interceptors: Sequence[Interceptor] = ()) -> N
         client, task_queue=settings.temporal_task_queue, retention=settings.erasure_retention
     )
     await ensure_outbox_dispatcher(client, settings.temporal_task_queue, OutboxDispatchInput())
-    worker = build_worker(
-        client, settings, create_session_factory(engine), interceptors=interceptors
-    )
+    sessions = create_session_factory(engine)
+    worker = build_worker(client, settings, sessions, interceptors=interceptors)
+    deliveries = build_delivery_worker(client, settings, sessions)
     tune_garbage_collector(first_generation_threshold=None)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    async with worker:
+    async with worker, deliveries:
         logging.getLogger("worker").info(
             "worker polling task queue %s", settings.temporal_task_queue
         )

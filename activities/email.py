@@ -8,7 +8,9 @@ delivery and the mark.
 """
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
+from email.errors import MessageError
 from email.message import EmailMessage
 from email.utils import formataddr, parseaddr
 from typing import Any
@@ -19,10 +21,13 @@ from temporalio import activity
 
 from activities.ledger import signup_charge_key
 from activities.mailer import SmtpMailer
+from activities.refusals import refuse
 from domain.activation import LinkPurpose, activation_link
 from domain.brand import Brand
 from domain.display import human_time
+from domain.errors import BusinessError
 from domain.handover import HandoverEmailInput
+from domain.mail import from_address
 from domain.money import format_amount
 from domain.self_serve import ActivationEmailInput, WlNotice, WlNoticeInput
 from domain.signup import CustomerRef
@@ -45,6 +50,7 @@ def build_message(
     *,
     sender: str,
     brand: Brand,
+    verified_sender_domains: Collection[str] = (),
     recipient: str,
     subject: str,
     template: str,
@@ -59,10 +65,8 @@ def build_message(
     brand's name, and the name is printed beside it either way.
     """
     message = EmailMessage()
-    _, platform_address = parseaddr(sender)
-    message["From"] = formataddr(
-        (brand.email_sender_name, brand.email_sender_address or platform_address)
-    )
+    address = from_address(brand.email_sender_address, sender, verified_sender_domains)
+    message["From"] = formataddr((brand.email_sender_name, address))
     if brand.support_email:
         message["Reply-To"] = brand.support_email
     message["To"] = recipient
@@ -121,12 +125,14 @@ class EmailActivities:
         mailer: SmtpMailer,
         sender: str,
         public_base_url: str = "http://localhost:8000",
+        verified_sender_domains: Collection[str] = (),
         activation_secret: bytes | None = None,
     ) -> None:
         self._sessions = sessions
         self._reads = read_only(sessions)
         self._mailer = mailer
         self._sender = sender
+        self._verified_sender_domains = frozenset(verified_sender_domains)
         self._public_base_url = public_base_url
         self._activation_secret = activation_secret
 
@@ -172,16 +178,28 @@ class EmailActivities:
     ) -> None:
         _, address = parseaddr(self._sender)
         domain = address.rpartition("@")[2] or "localhost"
-        message = build_message(
-            sender=self._sender,
-            brand=signup.brand,
-            recipient=recipient,
-            subject=subject,
-            template=template,
-            message_id=f"<{dedupe_key.replace(':', '.')}@{domain}>",
-            context=context,
-            logo=signup.logo,
-        )
+        try:
+            message = build_message(
+                sender=self._sender,
+                brand=signup.brand,
+                verified_sender_domains=self._verified_sender_domains,
+                recipient=recipient,
+                subject=subject,
+                template=template,
+                message_id=f"<{dedupe_key.replace(':', '.')}@{domain}>",
+                context=context,
+                logo=signup.logo,
+            )
+            # Flattening is where a header with a line break is found (HeaderWriteError).
+            message.as_bytes()
+        except (ValueError, MessageError) as error:
+            # Text stored before input refused control characters: retrying cannot help.
+            # The error's own text may quote the value, so only its class is said.
+            raise refuse(
+                BusinessError.EMAIL_NOT_BUILDABLE,
+                f"the {kind} email cannot be built from the stored text "
+                f"({type(error).__name__}): correct the customer's details",
+            ) from None
         sent = activity.metric_meter().with_additional_attributes({"kind": kind})
         try:
             await self._mailer.send(message)

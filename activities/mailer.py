@@ -18,6 +18,8 @@ class SmtpSettings:
     password: SecretStr | None = None
     starttls: bool = False
     timeout_seconds: float = 30.0
+    envelope_from: str | None = None
+    """The MAIL FROM of every message, so bounces come to the platform whatever From says."""
 
 
 class SmtpMailer:
@@ -30,6 +32,7 @@ class SmtpMailer:
         try:
             await aiosmtplib.send(
                 message,
+                sender=settings.envelope_from,
                 hostname=settings.host,
                 port=settings.port,
                 username=settings.username,

@@ -20,14 +20,26 @@ from domain.webhooks import (
     DeliveryStatus,
     DispatchOutboxInput,
     DispatchOutboxResult,
+    delivery_task_queue,
     signature_header,
 )
+from runtime.guarded_http import Resolver, TargetNotAllowed, guarded_client, system_resolver
 from runtime.webhook_deliveries import start_delivery_workflows
 from store import outbox
 from store.engine import SessionFactory, read_only
 from store.schema import WebhookDelivery, WebhookEndpoint, WebhookEvent, utcnow
 
 HTTP_TIMEOUT_SECONDS = 10.0
+TARGET_NOT_ALLOWED = "target address not allowed"
+
+
+def _generic_error(error: httpx.HTTPError) -> str:
+    """What the delivery list shows of a failed attempt."""
+    if isinstance(error, httpx.TimeoutException):
+        return "timed out"
+    if isinstance(error, httpx.ConnectError) and "SSL" in str(error).upper():
+        return "TLS error"
+    return "connection failed"
 
 
 def _short_error(error: Exception) -> str:
@@ -37,8 +49,15 @@ def _short_error(error: Exception) -> str:
 
 
 class WebhookActivities:
-    def __init__(self, sessions: SessionFactory) -> None:
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        resolver: Resolver = system_resolver,
+        allow_private_targets: bool = False,
+    ) -> None:
         self._sessions = sessions
+        self._resolver = resolver
+        self._allow_private_targets = allow_private_targets
         # The idle dispatcher looks every couple of seconds: on SQLite that look must not take
         # the write lock, or it would queue behind (and delay) every signup's writes.
         self._reads = read_only(sessions)
@@ -85,7 +104,10 @@ class WebhookActivities:
         if not events:
             return DispatchOutboxResult(events=0, deliveries=0)
         await start_delivery_workflows(
-            activity.client(), deliveries, activity.info().task_queue, data.retry_initial_seconds
+            activity.client(),
+            deliveries,
+            delivery_task_queue(activity.info().task_queue),
+            data.retry_initial_seconds,
         )
         async with self._sessions.begin() as session:
             for event in events:
@@ -103,27 +125,47 @@ class WebhookActivities:
             endpoint = await session.get_one(WebhookEndpoint, delivery.endpoint_id)
             url, secret, disabled = endpoint.url, endpoint.signing_secret, endpoint.disabled_at
             body = outbox.body_of(event)
+        delivery_id = data.delivery_id
         if disabled is not None:
-            await self._record(data.delivery_id, DeliveryStatus.FAILED, None, "endpoint disabled")
+            await self._record(delivery_id, DeliveryStatus.FAILED, None, "endpoint disabled")
             return DeliveryStatus.FAILED.value
         headers = {
             "Content-Type": "application/json",
             ID_HEADER: str(event.id),
             SIGNATURE_HEADER: signature_header(secret, body, int(time.time())),
         }
+        client = guarded_client(
+            HTTP_TIMEOUT_SECONDS, self._resolver, allow_private=self._allow_private_targets
+        )
         try:
-            async with httpx.AsyncClient(timeout=HTTP_TIMEOUT_SECONDS) as http:
+            async with client as http:
                 response = await http.post(url, content=body, headers=headers)
+        except TargetNotAllowed as refused:
+            activity.logger.warning(
+                "webhook target refused: %s", refused.reason, extra={"delivery": str(delivery_id)}
+            )
+            await self._record(delivery_id, DeliveryStatus.FAILED, None, TARGET_NOT_ALLOWED)
+            raise ApplicationError(
+                TARGET_NOT_ALLOWED, type="WebhookTargetNotAllowed", non_retryable=True
+            ) from None
         except httpx.HTTPError as error:
-            await self._record(data.delivery_id, DeliveryStatus.PENDING, None, _short_error(error))
-            raise ApplicationError(f"not delivered: {type(error).__name__}") from None
+            # The white label sees a generic reason; the detail (which could map the
+            # network the worker sits in) stays in the service's own log.
+            activity.logger.warning(
+                "webhook delivery failed: %s",
+                _short_error(error),
+                extra={"delivery": str(delivery_id)},
+            )
+            said = _generic_error(error)
+            await self._record(delivery_id, DeliveryStatus.PENDING, None, said)
+            raise ApplicationError(f"not delivered: {said}") from None
         if response.is_success:
-            await self._record(data.delivery_id, DeliveryStatus.DELIVERED, response.status_code)
+            await self._record(delivery_id, DeliveryStatus.DELIVERED, response.status_code)
             return DeliveryStatus.DELIVERED.value
         # Like Stripe, every other answer is retried: a 404 may be a deployment in progress.
-        refused = f"HTTP {response.status_code}"
-        await self._record(data.delivery_id, DeliveryStatus.PENDING, response.status_code, refused)
-        raise ApplicationError(f"not delivered: {refused}")
+        answered = f"HTTP {response.status_code}"
+        await self._record(delivery_id, DeliveryStatus.PENDING, response.status_code, answered)
+        raise ApplicationError(f"not delivered: {answered}")
 
     @activity.defn
     async def mark_delivery_failed(self, data: DeliverWebhookInput) -> None:

@@ -55,6 +55,8 @@ def _dev_defaults() -> None:
         "STRIPE_PUBLISHABLE_KEY": LOCALSTRIPE_PUBLISHABLE_KEY,
         "WORKER_METRICS_ADDRESS": "127.0.0.1:9464",
         "LOG_FORMAT": "text",
+        # A webhook receiver on this machine (http://127.0.0.1:...) is what development needs.
+        "WEBHOOK_ALLOW_PRIVATE_TARGETS": "true",
         **_dev_secrets(),
     }
     for name, value in defaults.items():

@@ -5,7 +5,6 @@ in HTML, CSS or a mail header, so each is checked where it comes in (a colour is
 nothing else; names carry no line breaks) and templates escape it again on the way out.
 """
 
-import re
 from typing import Annotated, Self
 
 import phonenumbers
@@ -19,6 +18,8 @@ from pydantic import (
     StringConstraints,
     UrlConstraints,
 )
+
+from domain.text import Printable
 
 NEUTRAL_COLOUR = "#334155"
 DARK_TEXT = "#000000"
@@ -37,12 +38,6 @@ LOGO_SIGNATURES: tuple[tuple[bytes, str], ...] = (
 )
 
 
-def _one_line(value: str) -> str:
-    if re.search(r"[\x00-\x1f\x7f]", value):
-        raise ValueError("must be one line of printable text")
-    return value
-
-
 def _e164(value: str) -> str:
     try:
         parsed = phonenumbers.parse(value, None)
@@ -56,7 +51,7 @@ def _e164(value: str) -> str:
 OneLine = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
-    AfterValidator(_one_line),
+    Printable,
 ]
 Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$"), AfterValidator(str.lower)]
 HttpsUrl = Annotated[HttpUrl, UrlConstraints(allowed_schemes=["https"], max_length=500)]

@@ -23,10 +23,17 @@ from domain.enums import AdministratorKind, BillingMode, CustomerStatus, SignupP
 from domain.examples import WL_MANAGED_REQUEST
 from domain.money import Amount
 from domain.signup_paths import CONFIGURED_AT_SIGNUP
+from domain.text import Printable
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), Printable
+]
+Line = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), Printable
+]
+ShortText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), Printable
+]
 PHONE_INPUT_MAX = 32
 
 
@@ -214,7 +221,10 @@ class FailureView(BaseModel):
 
 class WorkflowLink(BaseModel):
     id: str
-    temporal_ui_url: str
+    temporal_ui_url: str | None = Field(
+        default=None,
+        description="the operators' Temporal UI page; only where TEMPORAL_UI_URL is set",
+    )
 
 
 class CustomerView(BaseModel):

@@ -20,6 +20,7 @@ class BusinessError(StrEnum):
     INVALID_PBX_SETTINGS = "InvalidPbxSettings"
     CURRENCY_MISMATCH = "CurrencyMismatch"
     EMAIL_REJECTED = "EmailRejected"
+    EMAIL_NOT_BUILDABLE = "EmailNotBuildable"
     PAYMENT_METHOD_REFUSED = "PaymentMethodRefused"
     SIGNUP_NOT_PENDING = "SignupNotPending"
     # The application services refuse with these before anything starts.
@@ -29,6 +30,7 @@ class BusinessError(StrEnum):
     ACCOUNT_NOT_HANDOVERABLE = "AccountNotHandoverable"
     ALREADY_HANDED_OVER = "AlreadyHandedOver"
     HANDOVER_CLOSED = "HandoverClosed"
+    WEBHOOK_ENDPOINT_LIMIT = "WebhookEndpointLimit"
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,9 @@ REFUSALS: dict[BusinessError, RefusalRule] = {
     BusinessError.EMAIL_REJECTED: RefusalRule(
         422, "the mail relay refused the message for good", raised_by_signups=True
     ),
+    BusinessError.EMAIL_NOT_BUILDABLE: RefusalRule(
+        422, "a stored value cannot go into an email (a control character in a header)"
+    ),
     BusinessError.PAYMENT_METHOD_REFUSED: RefusalRule(
         422, "the card cannot be used for this payment", raised_by_signups=True
     ),
@@ -92,6 +97,9 @@ REFUSALS: dict[BusinessError, RefusalRule] = {
     ),
     BusinessError.HANDOVER_CLOSED: RefusalRule(
         409, "the invitation was accepted, withdrawn or has expired"
+    ),
+    BusinessError.WEBHOOK_ENDPOINT_LIMIT: RefusalRule(
+        409, "the white label has as many webhook endpoints as it may (disable one first)"
     ),
 }
 

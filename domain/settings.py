@@ -8,6 +8,7 @@ import base64
 import re
 import sys
 from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -103,6 +104,15 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     smtp_timeout_seconds: float = Field(default=30.0, gt=0)
     mail_from: str = "Customer Provisioning <no-reply@localhost>"
+    mail_envelope_from: str | None = Field(
+        default=None,
+        description="the envelope sender (bounces go here); default: MAIL_FROM's address",
+    )
+    mail_verified_sender_domains: Annotated[list[str], NoDecode] = Field(
+        default=[],
+        description="domains a white label may send from (comma-separated); others get the "
+        "platform's address with their name",
+    )
 
     public_base_url: str = "http://localhost:8000"
     api_host: str = "127.0.0.1"
@@ -113,6 +123,18 @@ class Settings(BaseSettings):
         description="How long POST /v1/customers waits for a wl_managed signup to finish.",
     )
     dev_mode: bool = False
+    webhook_allow_private_targets: bool = Field(
+        default=False,
+        description="development and tests only: webhooks may use plain http and reach "
+        "loopback and private addresses (never in production)",
+    )
+    webhook_max_endpoints_per_wl: int = Field(default=10, ge=1, le=1000)
+    webhook_delivery_concurrency: int = Field(
+        default=10,
+        ge=1,
+        description="deliveries one worker runs at once, on their own task queue, so slow "
+        "endpoints never hold the slots signups need",
+    )
     dev_mail_dir: Path = Path(".data/mail")
 
     activation_secret: SecretStr | None = None
@@ -143,6 +165,10 @@ class Settings(BaseSettings):
         default="10/15 minutes",
         description="Bad or stale links presented for one customer before a pause.",
     )
+    api_rate_limit: str = Field(
+        default="50/second",
+        description="Requests one API key may make to /v1 before a 429 with Retry-After.",
+    )
     rate_limit_storage: str = Field(
         default="async+memory://",
         description="Where the counters live (a `limits` storage URI, e.g. async+redis://...).",
@@ -164,6 +190,10 @@ class Settings(BaseSettings):
         default=None,
         description="Bearer key of the codec endpoints the Temporal UI calls.",
     )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token `GET /metrics` of the API asks for (set it in production).",
+    )
 
     stripe_secret_key: SecretStr | None = None
     stripe_publishable_key: str | None = None
@@ -184,7 +214,12 @@ class Settings(BaseSettings):
             if secret is not None
         ]
 
-    @field_validator("activation_reminders", "temporal_encryption_previous_keys", mode="before")
+    @field_validator(
+        "activation_reminders",
+        "temporal_encryption_previous_keys",
+        "mail_verified_sender_domains",
+        mode="before",
+    )
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -215,7 +250,7 @@ class Settings(BaseSettings):
                 raise ValueError(f"{path} is not a readable file")
         return self
 
-    @field_validator("activation_secret", "operator_api_key")
+    @field_validator("activation_secret", "operator_api_key", "metrics_token")
     @classmethod
     def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value().encode()) < MIN_SECRET_BYTES:
@@ -226,6 +261,7 @@ class Settings(BaseSettings):
         "activation_requests_per_address",
         "activation_failures_per_address",
         "activation_failures_per_customer",
+        "api_rate_limit",
     )
     @classmethod
     def _rate(cls, value: str) -> str:
@@ -243,6 +279,11 @@ class Settings(BaseSettings):
         if value <= timedelta(0):
             raise ValueError("must be a positive duration")
         return value
+
+    @property
+    def envelope_sender(self) -> str:
+        """Where bounces go: MAIL_ENVELOPE_FROM, else MAIL_FROM's address."""
+        return self.mail_envelope_from or parseaddr(self.mail_from)[1]
 
     def required_activation_secret(self) -> bytes:
         if self.activation_secret is None:
@@ -266,6 +307,13 @@ class Settings(BaseSettings):
     def temporal_ui_link(self, workflow_id: str) -> str:
         base = self.temporal_ui_url.rstrip("/")
         return f"{base}/namespaces/{self.temporal_namespace}/workflows/{workflow_id}"
+
+    def shown_temporal_ui_link(self, workflow_id: str) -> str | None:
+        """The link API answers carry: only where the operator set TEMPORAL_UI_URL, so a
+        reseller never learns an internal host from the default."""
+        if "temporal_ui_url" not in self.model_fields_set:
+            return None
+        return self.temporal_ui_link(workflow_id)
 
 
 def describe_validation_error(error: ValidationError) -> str:

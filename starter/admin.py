@@ -2,6 +2,7 @@
 
 import re
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -12,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from domain.brand import Brand, BrandUpdate
 from domain.enums import NumberStatus, UserRole
+from domain.mail import UNVERIFIED_SENDER, sender_verified
 from starter.auth import generate_api_key, hash_api_key
 from store import brands
 from store.engine import SessionFactory
@@ -233,8 +235,12 @@ async def brand_white_label(
     change: BrandUpdate,
     logo_image: bytes | None = None,
     remove_logo_image: bool = False,
+    verified_sender_domains: Collection[str] = (),
 ) -> Brand:
     """Changes what the WL's customers see; the CLI's counterpart of PATCH /v1/white-label/brand."""
+    sender = change.email_sender_address
+    if sender and not sender_verified(sender, verified_sender_domains):
+        raise AdminError(f"--sender-address: {UNVERIFIED_SENDER}")
     await _require_white_label(sessions, white_label_id)
     async with sessions.begin() as session:
         white_label = await session.get_one(WhiteLabel, white_label_id)

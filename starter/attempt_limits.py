@@ -1,11 +1,13 @@
 """How often one client address, and how often anyone for one customer, may knock on the
-activation link.
+emailed links (activation, invitation); and how often one API key may call `/v1`.
 
 Tokens are 256-bit MACs, so guessing is hopeless anyway; the limits keep a flood from becoming
-load on Temporal and the database, and make any guessing visible. Every window slides and ends
-by itself, so a real customer caught behind someone else's attempts waits minutes, never
-forever. Counters live in the configured `limits` storage: memory (per API process) by default,
-or a shared store such as Redis when several API processes serve the pages.
+load on Temporal and the database, and make any guessing visible. A link whose MAC verifies is
+never refused for its customer's sake: bad tokens for a customer id (which anyone who saw it
+can send) are answered 429 once there are too many, but the real link still works. Every
+window slides and ends by itself. Counters live in the configured `limits` storage: memory
+(per API process) by default, or a shared store such as Redis when several API processes serve
+the pages.
 """
 
 import math
@@ -18,6 +20,8 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
 from domain.settings import Settings
+
+FAILURES = "activation-failures"
 
 
 @dataclass(frozen=True)
@@ -32,31 +36,40 @@ class AttemptLimits:
         self._requests_per_address = parse(settings.activation_requests_per_address)
         self._failures_per_address = parse(settings.activation_failures_per_address)
         self._failures_per_customer = parse(settings.activation_failures_per_customer)
+        self._api_calls = parse(settings.api_rate_limit)
 
-    async def admit(self, address: str, customer_id: uuid.UUID | None) -> Refusal | None:
-        """Counts the request; refuses it if the address or the customer is over a limit."""
-        checks: list[tuple[RateLimitItem, str]] = [
-            (self._failures_per_address, f"address:{address}"),
-        ]
-        if customer_id is not None:
-            checks.append((self._failures_per_customer, f"customer:{customer_id}"))
-        for item, key in checks:
-            if not await self._limiter.test(item, "activation-failures", key):
-                return await self._refusal(item, "activation-failures", key)
+    async def admit(self, address: str) -> Refusal | None:
+        """Counts the request; refuses it if the address is over a limit."""
+        failures = (self._failures_per_address, FAILURES, f"address:{address}")
+        if not await self._limiter.test(*failures):
+            return await self._refusal(*failures)
         requests = (self._requests_per_address, "activation-requests", address)
         if not await self._limiter.hit(*requests):
             return await self._refusal(*requests)
         return None
 
-    async def failed(self, address: str, customer_id: uuid.UUID | None) -> None:
-        """Counts a bad or stale link against the address and the customer it named."""
-        await self._limiter.hit(
-            self._failures_per_address, "activation-failures", f"address:{address}"
-        )
-        if customer_id is not None:
-            await self._limiter.hit(
-                self._failures_per_customer, "activation-failures", f"customer:{customer_id}"
-            )
+    async def failed(self, address: str) -> None:
+        """Counts a bad or stale link against the address that sent it."""
+        await self._limiter.hit(self._failures_per_address, FAILURES, f"address:{address}")
+
+    async def not_authentic(self, address: str, customer_id: uuid.UUID | None) -> Refusal | None:
+        """Counts a token whose MAC does not verify against its address and the customer it
+        names; says whether that customer has had too many of them for now."""
+        await self.failed(address)
+        if customer_id is None:
+            return None
+        guesses = (self._failures_per_customer, FAILURES, f"customer:{customer_id}")
+        if not await self._limiter.hit(*guesses):
+            return await self._refusal(*guesses)
+        return None
+
+    async def admit_api_call(self, user_id: uuid.UUID) -> Refusal | None:
+        """Counts one `/v1` request of this API key's user; refuses it over API_RATE_LIMIT, so
+        one runaway integration cannot take the service from the others."""
+        calls = (self._api_calls, "api-calls", str(user_id))
+        if not await self._limiter.hit(*calls):
+            return await self._refusal(*calls)
+        return None
 
     async def _refusal(self, item: RateLimitItem, namespace: str, key: str) -> Refusal:
         stats = await self._limiter.get_window_stats(item, namespace, key)

@@ -42,6 +42,12 @@ class LinkInvalid(Exception):
     """Wrong, stale, superseded or expired link, or an unknown customer: all look the same."""
 
 
+class LinkNotAuthentic(LinkInvalid):
+    """The token's MAC does not verify: nobody was ever sent this link. Only these count
+    against the customer the link names, so guessing at one customer cannot lock its real
+    link out."""
+
+
 class TryAgainLater(Exception):
     """The workflow did not answer in time (e.g. Stripe or the database is down)."""
 
@@ -60,7 +66,7 @@ def verified_link(
         settings.required_activation_secret(), customer_id, token[:200], purpose
     )
     if verified is None:
-        raise LinkInvalid
+        raise LinkNotAuthentic
     return Link(customer_id=customer_id, link_version=verified.link_version, token=token)
 
 

@@ -1,8 +1,12 @@
 """Stripe webhook events, turned into signals for the signup they belong to.
 
-The webhook is the source of truth for payments. An event is trusted only after its signature
-checks out, and acted on only if it names an intent this service created for that customer
-and white label; anything else is acknowledged and logged, never signalled.
+The webhook tells when to look; Stripe itself says what happened. An event is trusted only
+after its signature checks out, and acted on only if it names an intent this service created
+for that customer and white label; anything else is acknowledged and logged, never signalled.
+A success is then read back from Stripe: only an intent Stripe says succeeded, for exactly the
+amount and currency of the payment attempt, activates the signup. One that succeeded for
+another amount is refunded (the late-payment path) and the signup waits for a right payment;
+the audit trail records both cases, and `stripe_webhooks{outcome}` counts them.
 """
 
 import contextlib
@@ -23,10 +27,11 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from domain.money import CENT
+from domain.money import CENT, format_amount
 from domain.self_serve import PaymentFailed, PaymentSucceeded, RefundLatePaymentInput
 from domain.settings import Settings
 from domain.signup import workflow_id_for
+from store import audit
 from store.engine import SessionFactory, read_only
 from store.schema import Customer, Payment, PaymentAttempt, StripeEvent, WhiteLabel
 from workflows.late_payment import LatePaymentRefundWorkflow, late_payment_workflow_id
@@ -83,14 +88,22 @@ def verify_event(
 class _Target:
     customer: Customer
     white_label: WhiteLabel
+    attempt: PaymentAttempt
 
 
 class StripeEvents:
-    def __init__(self, client: Client, sessions: SessionFactory, settings: Settings) -> None:
+    def __init__(
+        self,
+        client: Client,
+        sessions: SessionFactory,
+        settings: Settings,
+        stripe_client: stripe.StripeClient | None,
+    ) -> None:
         self._client = client
         self._sessions = sessions
         self._reads = read_only(sessions)
         self._settings = settings
+        self._stripe = stripe_client
 
     async def handle(self, event: dict[str, Any]) -> str:
         event_id, kind = str(event.get("id", "")), str(event.get("type", ""))
@@ -133,18 +146,69 @@ class StripeEvents:
             return None
         if (account or None) != white_label.payment_gateway_account:
             return None
-        return _Target(customer=customer, white_label=white_label)
+        return _Target(customer=customer, white_label=white_label, attempt=attempt)
 
     async def _succeeded(self, event_id: str, intent: dict[str, Any], target: _Target) -> str:
+        confirmed = await self._as_stripe_has_it(str(intent["id"]), target)
+        if confirmed.status != "succeeded":
+            await self._suspicious(target, event_id, "payment.unconfirmed", confirmed)
+            return "unconfirmed"
         payment = PaymentSucceeded(
-            payment_intent_id=str(intent["id"]),
-            amount=(Decimal(int(intent["amount"])) * CENT).quantize(CENT),
-            currency=str(intent["currency"]).upper(),
+            payment_intent_id=confirmed.id,
+            amount=(Decimal(confirmed.amount) * CENT).quantize(CENT),
+            currency=confirmed.currency.upper(),
             event_id=event_id,
         )
+        attempt = target.attempt
+        if (payment.amount, payment.currency) != (attempt.amount, attempt.currency.upper()):
+            await self._suspicious(target, event_id, "payment.amount_mismatch", confirmed)
+            await self._refund(payment, target, "its amount did not match the payment asked for")
+            return "amount mismatch"
         if await self._signal(target, SelfServeSignupWorkflow.payment_succeeded, payment):
             return "signalled"
         return await self._late(payment, target)
+
+    async def _as_stripe_has_it(
+        self, payment_intent_id: str, target: _Target
+    ) -> stripe.PaymentIntent:
+        """The intent as Stripe reports it now, not as the event's body says."""
+        if self._stripe is None:
+            raise RuntimeError("a Stripe event arrived but STRIPE_SECRET_KEY is not set")
+        options: stripe.RequestOptions = {}
+        if target.white_label.payment_gateway_account:
+            options["stripe_account"] = target.white_label.payment_gateway_account
+        return await self._stripe.v1.payment_intents.retrieve_async(
+            payment_intent_id, options=options
+        )
+
+    async def _suspicious(
+        self, target: _Target, event_id: str, action: str, intent: stripe.PaymentIntent
+    ) -> None:
+        """A success event Stripe does not bear out: on record, for the WL and the operator."""
+        log.warning(
+            "stripe event %s not acted on: %s (intent %s is %s)",
+            event_id,
+            action,
+            intent.id,
+            intent.status,
+        )
+        async with self._sessions.begin() as session:
+            audit.record(
+                session,
+                white_label_id=target.white_label.id,
+                customer_id=target.customer.id,
+                action=action,
+                actor="stripe:webhook",
+                detail={
+                    "event_id": event_id,
+                    "payment_intent_id": intent.id,
+                    "stripe_status": intent.status,
+                    "amount": format_amount((Decimal(intent.amount) * CENT).quantize(CENT)),
+                    "currency": str(intent.currency).upper(),
+                    "expected_amount": format_amount(target.attempt.amount),
+                    "expected_currency": target.attempt.currency.upper(),
+                },
+            )
 
     async def _late(self, payment: PaymentSucceeded, target: _Target) -> str:
         """The signup has ended: a payment it did not record goes back to the customer."""
@@ -156,21 +220,25 @@ class StripeEvents:
             )
         if recorded is not None:
             return "already recorded"
+        await self._refund(
+            payment, target, f"arrived after the signup was {target.customer.status}"
+        )
+        return "refunding"
+
+    async def _refund(self, payment: PaymentSucceeded, target: _Target, reason: str) -> None:
+        """A payment the signup cannot take goes back to the customer, once."""
         with contextlib.suppress(WorkflowAlreadyStartedError):  # already refunding it
             await self._client.start_workflow(
                 LatePaymentRefundWorkflow.run,
                 RefundLatePaymentInput(
-                    customer_id=target.customer.id,
-                    payment=payment,
-                    reason=f"arrived after the signup was {target.customer.status}",
+                    customer_id=target.customer.id, payment=payment, reason=reason
                 ),
                 id=late_payment_workflow_id(payment.payment_intent_id),
                 task_queue=self._settings.temporal_task_queue,
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                static_summary="Refund of a payment that arrived after its signup closed",
+                static_summary="Refund of a payment its signup could not take",
             )
-        return "refunding"
 
     async def _failed(self, event_id: str, intent: dict[str, Any], target: _Target) -> str:
         error = intent.get("last_payment_error") or {}

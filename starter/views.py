@@ -146,7 +146,7 @@ async def customer_views(
                 if customer.failure_type
                 else None,
                 workflow=WorkflowLink(
-                    id=workflow_id, temporal_ui_url=settings.temporal_ui_link(workflow_id)
+                    id=workflow_id, temporal_ui_url=settings.shown_temporal_ui_link(workflow_id)
                 ),
             )
         )

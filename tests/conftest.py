@@ -39,7 +39,7 @@ from starter.temporal_setup import register_search_attributes
 from store.engine import SessionFactory, create_engine, create_session_factory, is_sqlite
 from store.migrate import upgrade
 from store.schema import Base
-from worker import build_worker
+from worker import build_delivery_worker, build_worker
 from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
 
 BIN = Path(sys.executable).parent
@@ -186,7 +186,12 @@ def settings(
         temporal_task_queue=f"signups-{uuid.uuid4()}",
         smtp_host="127.0.0.1",
         smtp_port=smtp_port,
+        temporal_ui_url="http://localhost:8233",
         mail_from="Provisioning <provisioning@wl.example.com>",
+        mail_envelope_from="bounces@wl.example.com",
+        # The operator has set up the relay for this reseller's own domain (tests/api/
+        # test_branding.py sends as it); any other sender domain is refused.
+        mail_verified_sender_domains=["kiwivoice.example.com"],
         api_wait_seconds=30,
         public_base_url=f"http://127.0.0.1:{api_port}",
         activation_secret=ACTIVATION_SECRET,
@@ -199,6 +204,10 @@ def settings(
         activation_requests_per_address=GENEROUS,
         activation_failures_per_address=GENEROUS,
         activation_failures_per_customer=GENEROUS,
+        api_rate_limit=GENEROUS,
+        # Receivers listen on loopback; tests/workflows/test_webhook_targets.py checks the
+        # production rule on an API and worker of its own.
+        webhook_allow_private_targets=True,
     )
 
 
@@ -207,7 +216,10 @@ async def worker(
     client: Client, settings: Settings, sessions: SessionFactory
 ) -> AsyncIterator[Worker]:
     running = build_worker(client, settings, sessions, max_cached_workflows=WORKFLOW_CACHE)
-    async with running:
+    deliveries = build_delivery_worker(
+        client, settings, sessions, max_cached_workflows=WORKFLOW_CACHE
+    )
+    async with running, deliveries:
         yield running
 
 

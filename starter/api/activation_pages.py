@@ -23,7 +23,8 @@ from domain.self_serve import ActivateResult, ActivationOutcome, PaymentStatus
 from domain.settings import Settings
 from starter.activation import Activation, SignupPage
 from starter.api.dependencies import AppServices, services
-from starter.links import Link, LinkInvalid, TryAgainLater
+from starter.attempt_limits import Refusal
+from starter.links import Link, LinkInvalid, LinkNotAuthentic, TryAgainLater
 
 TEMPLATES = Environment(
     loader=PackageLoader("starter", "templates"), autoescape=select_autoescape(["html"])
@@ -128,6 +129,11 @@ def answering_link_errors(invalid: Answer, try_again: Answer, slow_down: Answer)
     a failed attempt.
     """
 
+    def paused(settings: Settings, refusal: Refusal) -> Response:
+        answer = slow_down(settings)
+        answer.headers["Retry-After"] = str(refusal.retry_after_seconds)
+        return answer
+
     class LinkErrorsAnswered(APIRoute):
         def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
             handle = super().get_route_handler()
@@ -135,16 +141,21 @@ def answering_link_errors(invalid: Answer, try_again: Answer, slow_down: Answer)
             async def answer(request: Request) -> Response:
                 app = await services(request)
                 address = request.client.host if request.client else "unknown"
-                customer_id = _named_customer(request)
-                refusal = await app.attempt_limits.admit(address, customer_id)
+                refusal = await app.attempt_limits.admit(address)
                 if refusal is not None:
-                    refused = slow_down(app.settings)
-                    refused.headers["Retry-After"] = str(refusal.retry_after_seconds)
-                    return refused
+                    return paused(app.settings, refusal)
                 try:
                     return await handle(request)
+                except LinkNotAuthentic:
+                    # Routes check the MAC before anything else (local and cheap), so a
+                    # guess never reaches Temporal; only guesses count against the customer.
+                    customer_id = _named_customer(request)
+                    refusal = await app.attempt_limits.not_authentic(address, customer_id)
+                    return (
+                        invalid(app.settings) if refusal is None else paused(app.settings, refusal)
+                    )
                 except LinkInvalid:
-                    await app.attempt_limits.failed(address, customer_id)
+                    await app.attempt_limits.failed(address)
                     return invalid(app.settings)
                 except TryAgainLater:
                     return try_again(app.settings)

@@ -7,6 +7,7 @@ from fastapi.staticfiles import StaticFiles
 from temporalio.client import Client
 
 from domain.settings import Settings
+from runtime.guarded_http import Resolver, system_resolver
 from runtime.stripe_client import stripe_client
 from starter.activation import Activation
 from starter.api import (
@@ -44,6 +45,7 @@ def create_app(
     sessions: SessionFactory,
     temporal: Client,
     extra_routers: Sequence[APIRouter] = (),
+    resolver: Resolver = system_resolver,
 ) -> FastAPI:
     """`extra_routers` lets the local stack add its development pages (devstack.mail_page)
     without the service knowing about them."""
@@ -61,11 +63,12 @@ def create_app(
         temporal=temporal,
         signups=SignupService(temporal, sessions, settings),
         pending=PendingSignups(temporal, sessions, settings),
-        stripe_events=StripeEvents(temporal, sessions, settings),
+        stripe_events=StripeEvents(temporal, sessions, settings, stripe),
         activation=Activation(temporal, sessions, settings, stripe),
         handovers=Handovers(temporal, sessions, settings),
         attempt_limits=AttemptLimits(settings),
         metrics=ApiMetrics(),
+        resolver=resolver,
     )
     install_error_handlers(app)
     app.add_middleware(AccessLog, metrics=app.state.services.metrics)

@@ -17,7 +17,7 @@ from store.schema import AuditEntry, Customer
 
 router = APIRouter(prefix="/v1", tags=["audit"])
 ERRORS: dict[int | str, dict[str, object]] = {
-    code: {"model": ErrorEnvelope} for code in (401, 404, 422)
+    code: {"model": ErrorEnvelope} for code in (401, 404, 422, 429)
 }
 Limit = Annotated[int, Query(ge=1, le=1000)]
 

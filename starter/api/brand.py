@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from domain.brand import LOGO_MAX_BYTES, Brand, BrandUpdate
+from domain.mail import UNVERIFIED_SENDER, sender_verified
 from starter.api.dependencies import AppServices, AuthenticatedCaller
 from starter.api.errors import ErrorEnvelope, FieldError, error_response, require_administrator
 from store import brands
@@ -20,7 +21,7 @@ router = APIRouter(prefix="/v1/white-label/brand", tags=["brand"])
 public = APIRouter(prefix="/brand", tags=["brand"], include_in_schema=False)
 
 ERRORS: dict[int | str, dict[str, object]] = {
-    code: {"model": ErrorEnvelope} for code in (401, 403, 413, 422)
+    code: {"model": ErrorEnvelope} for code in (401, 403, 413, 422, 429)
 }
 # A year: the URL carries the image's hash, so a new logo gets a new URL.
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -39,6 +40,14 @@ async def change_brand(
 ) -> Response:
     """Fields left out stay as they are; `null` puts a field back to its neutral default."""
     require_administrator(caller, "change the brand")
+    sender = body.email_sender_address
+    if sender and not sender_verified(sender, app.settings.mail_verified_sender_domains):
+        return error_response(
+            422,
+            "ValidationError",
+            f"email_sender_address: {UNVERIFIED_SENDER}",
+            [FieldError(path="email_sender_address", message=UNVERIFIED_SENDER)],
+        )
     async with app.sessions.begin() as session:
         white_label = await session.get_one(WhiteLabel, caller.white_label_id)
         brand = await brands.update_brand(session, white_label, body)

@@ -45,7 +45,7 @@ class BulkCreateRequest(BaseModel):
 
 
 ERRORS: dict[int | str, dict[str, object]] = {
-    code: {"model": ErrorEnvelope} for code in (401, 403, 422)
+    code: {"model": ErrorEnvelope} for code in (401, 403, 422, 429)
 }
 
 

@@ -20,7 +20,7 @@ from store.schema import Customer
 router = APIRouter(prefix="/v1/customers", tags=["customers"])
 
 ERRORS: dict[int | str, dict[str, object]] = {
-    code: {"model": ErrorEnvelope} for code in (401, 403, 404, 409, 422, 501)
+    code: {"model": ErrorEnvelope} for code in (401, 403, 404, 409, 422, 429, 501)
 }
 
 
@@ -57,7 +57,7 @@ async def create_customer(
                 "customer_id": str(outcome.customer_id),
                 "status": "provisioning",
                 "workflow": WorkflowLink(
-                    id=workflow_id, temporal_ui_url=app.settings.temporal_ui_link(workflow_id)
+                    id=workflow_id, temporal_ui_url=app.settings.shown_temporal_ui_link(workflow_id)
                 ).model_dump(),
             },
             status_code=202,

@@ -8,6 +8,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from temporalio.client import Client
 
 from domain.settings import Settings
+from runtime.guarded_http import Resolver, system_resolver
 from starter.activation import Activation
 from starter.api.metrics import ApiMetrics
 from starter.attempt_limits import AttemptLimits
@@ -31,6 +32,8 @@ class Services:
     handovers: Handovers
     attempt_limits: AttemptLimits
     metrics: ApiMetrics
+    resolver: Resolver = system_resolver
+    """How the API looks up a webhook URL's host (the tests answer chosen addresses)."""
 
 
 async def services(request: Request) -> Services:
@@ -57,6 +60,13 @@ async def caller(
         found = await caller_for_key(session, credentials.credentials)
     if found is None:
         raise UNAUTHORIZED
+    refusal = await app.attempt_limits.admit_api_call(found.user_id)
+    if refusal is not None:
+        raise HTTPException(
+            status_code=429,
+            detail="too many requests with this API key: slow down and retry after a moment",
+            headers={"Retry-After": str(refusal.retry_after_seconds)},
+        )
     return found
 
 

@@ -26,16 +26,18 @@ from domain.webhooks import (
     EndpointList,
     Replayed,
     WebhookEventType,
+    delivery_task_queue,
 )
+from runtime.guarded_http import target_refusal
 from runtime.webhook_deliveries import start_delivery_workflows
 from starter.api.dependencies import AppServices, AuthenticatedCaller
-from starter.api.errors import ErrorEnvelope, require_administrator
+from starter.api.errors import ErrorEnvelope, FieldError, error_response, require_administrator
 from store import outbox
 from store.schema import WebhookDelivery, WebhookEndpoint, WebhookEvent, utcnow
 
 router = APIRouter(prefix="/v1", tags=["webhooks"])
 ERRORS: dict[int | str, dict[str, object]] = {
-    code: {"model": ErrorEnvelope} for code in (401, 403, 404, 422)
+    code: {"model": ErrorEnvelope} for code in (401, 403, 404, 409, 422, 429)
 }
 
 
@@ -94,11 +96,30 @@ async def create_endpoint(
     body: EndpointCreate, app: AppServices, caller: AuthenticatedCaller
 ) -> Response:
     require_administrator(caller, "change webhooks")
+    settings = app.settings
+    url = str(body.url)
+    refusal = await target_refusal(url, app.resolver, settings.webhook_allow_private_targets)
+    if refusal is not None:
+        return error_response(
+            422, "ValidationError", f"url: {refusal}", [FieldError(path="url", message=refusal)]
+        )
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
     async with app.sessions.begin() as session:
+        enabled = await session.scalar(
+            select(func.count()).where(
+                WebhookEndpoint.white_label_id == caller.white_label_id,
+                WebhookEndpoint.disabled_at.is_(None),
+            )
+        )
+        if (enabled or 0) >= settings.webhook_max_endpoints_per_wl:
+            raise Refused(
+                BusinessError.WEBHOOK_ENDPOINT_LIMIT,
+                f"at most {settings.webhook_max_endpoints_per_wl} enabled endpoints per white "
+                "label: disable one first",
+            )
         row = WebhookEndpoint(
             white_label_id=caller.white_label_id,
-            url=str(body.url),
+            url=url,
             event_types=[each.value for each in body.event_types],
             signing_secret=secret,
             created_at=utcnow(),
@@ -215,7 +236,7 @@ async def replay_event(event_id: AnyId, app: AppServices, caller: AuthenticatedC
     await start_delivery_workflows(
         app.temporal,
         deliveries,
-        app.settings.temporal_task_queue,
+        delivery_task_queue(app.settings.temporal_task_queue),
         RETRY_INITIAL_SECONDS,
     )
     answer = Replayed(event_id=event.id, deliveries=[_delivery(each, event) for each in deliveries])

@@ -1,7 +1,10 @@
 """What every command of the CLI shares: one-line errors, argument types, output, sessions."""
 
 import argparse
+import getpass
 import json
+import os
+import sys
 from collections.abc import Awaitable, Callable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -71,12 +74,36 @@ async def with_sessions(
         await engine.dispose()
 
 
-async def acting_administrator(sessions: SessionFactory, api_key: str) -> Caller:
-    """The user whose `--api-key` a command acts as, as the API would see them."""
+API_KEY_VARIABLE = "WL_API_KEY"
+
+
+def add_api_key(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--api-key",
+        help=f"the acting administrator's key; better in {API_KEY_VARIABLE}, since a command "
+        "line shows in `ps` and in shell history (without either, it is asked for)",
+    )
+
+
+def given_api_key(option: str | None) -> tuple[str, str]:
+    """The acting administrator's key, and where it came from: `--api-key`, else WL_API_KEY,
+    else asked at a terminal."""
+    if option:
+        return option, "--api-key"
+    if key := os.environ.get(API_KEY_VARIABLE):
+        return key, API_KEY_VARIABLE
+    if sys.stdin.isatty() and (key := getpass.getpass("API key of the acting administrator: ")):
+        return key, "the API key"
+    raise UsageError(f"give the acting administrator's key in {API_KEY_VARIABLE}")
+
+
+async def acting_administrator(sessions: SessionFactory, api_key: str | None) -> Caller:
+    """The user whose key a command acts as, as the API would see them."""
+    key, source = given_api_key(api_key)
     async with sessions() as session:
-        caller = await caller_for_key(session, api_key)
+        caller = await caller_for_key(session, key)
     if caller is None:
-        raise UsageError("--api-key: not a valid API key")
+        raise UsageError(f"{source}: not a valid API key")
     return caller
 
 

@@ -1,5 +1,5 @@
 """`customers`: what the API does with customers, for an operator at a shell, acting as the
-administrator whose `--api-key` is given (the audit trail names them)."""
+administrator whose key is given in WL_API_KEY or `--api-key` (the audit trail names them)."""
 
 import argparse
 import sys
@@ -13,6 +13,7 @@ from starter.cli.common import (
     AddCommand,
     UsageError,
     acting_administrator,
+    add_api_key,
     output,
     request_file,
     with_sessions,
@@ -224,7 +225,7 @@ def register(commands: Any, command: AddCommand) -> None:
     )
     create_customer = command(customers, "create", customers_create, "create a customer")
     create_customer.add_argument("--file", required=True, help="request JSON, as the API takes")
-    create_customer.add_argument("--api-key", required=True, help="the acting administrator's key")
+    add_api_key(create_customer)
     create_customer.add_argument("--idempotency-key")
     import_customers = command(
         customers, "import", customers_import, "create many customers from a CSV or JSON file"
@@ -232,7 +233,7 @@ def register(commands: Any, command: AddCommand) -> None:
     import_customers.add_argument(
         "file", help="FILE.csv (a header of field paths) or FILE.json (a list of rows)"
     )
-    import_customers.add_argument("--api-key", required=True, help="the acting administrator's key")
+    add_api_key(import_customers)
     import_customers.add_argument(
         "--dry-run", action="store_true", help="validate every row and start nothing"
     )
@@ -242,7 +243,7 @@ def register(commands: Any, command: AddCommand) -> None:
     ):
         pending = command(customers, name, customers_cancel_or_resend, help_text)
         pending.add_argument("id", type=uuid.UUID)
-        pending.add_argument("--api-key", required=True, help="the acting administrator's key")
+        add_api_key(pending)
     convert = command(
         customers,
         "convert",
@@ -250,7 +251,7 @@ def register(commands: Any, command: AddCommand) -> None:
         "take a pending self-serve signup over: WL-billed, you its Account Administrator",
     )
     convert.add_argument("id", type=uuid.UUID)
-    convert.add_argument("--api-key", required=True, help="the acting administrator's key")
+    add_api_key(convert)
     convert.add_argument("--file", help='JSON like {"numbers": {"count": 1}, "pbx_settings": ...}')
     handover = command(
         customers,
@@ -259,7 +260,7 @@ def register(commands: Any, command: AddCommand) -> None:
         "invite the customer to administer a WL-managed account (again: a new link)",
     )
     handover.add_argument("id", type=uuid.UUID)
-    handover.add_argument("--api-key", required=True, help="the acting administrator's key")
+    add_api_key(handover)
     handover.add_argument("--withdraw", action="store_true", help="withdraw the invitation instead")
     show = command(customers, "show", customers_show, "show a customer")
     show.add_argument("id", type=uuid.UUID)

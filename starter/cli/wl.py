@@ -154,6 +154,7 @@ async def wl_brand(args: argparse.Namespace, settings: Settings) -> None:
             change=change,
             logo_image=logo,
             remove_logo_image="logo_url" in args.reset,
+            verified_sender_domains=settings.mail_verified_sender_domains,
         )
         output(
             args,

@@ -16,6 +16,7 @@ from starter.api.app import create_app
 from store.engine import SessionFactory
 from tests.api.test_customer_page_headers import protective_headers_missing
 from tests.conftest import GENEROUS, WhiteLabelFixture, free_port, serving
+from tests.support.handover_helpers import invitations_to, managed_customer
 from tests.support.self_serve_helpers import emailed_link, start_signup
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -47,7 +48,7 @@ def from_address(address: str) -> dict[str, str]:
     return {"X-Forwarded-For": address}
 
 
-async def test_bad_links_for_one_customer_pause_that_customer_for_a_while_only(
+async def test_bad_tokens_for_one_customer_are_paused_but_never_its_real_link(
     api: httpx.AsyncClient,
     settings: Settings,
     sessions: SessionFactory,
@@ -56,6 +57,8 @@ async def test_bad_links_for_one_customer_pause_that_customer_for_a_while_only(
     white_label: WhiteLabelFixture,
     mail_sink: MailSink,
 ) -> None:
+    """Anyone who saw a customer id can send bad tokens for it (issue 18, item 4): they are
+    paused for that customer, and the real link, whose MAC verifies, still works."""
     signup = await start_signup(api, white_label)
     link = await emailed_link(mail_sink, signup.email)
     async with limited_api(
@@ -65,9 +68,9 @@ async def test_bad_links_for_one_customer_pause_that_customer_for_a_while_only(
             await limited.post(
                 link.path, data={"token": f"v1.guess{n}"}, headers=from_address(f"203.0.113.{n}")
             )
-            for n in range(3)
+            for n in range(4)
         ]
-        paused = await limited.get(
+        real_link = await limited.get(
             link.path, params={"token": link.token}, headers=from_address("198.51.100.7")
         )
         other_customer = await start_signup(api, white_label)
@@ -76,20 +79,56 @@ async def test_bad_links_for_one_customer_pause_that_customer_for_a_while_only(
             params={"token": "v1.guess"},
             headers=from_address("203.0.113.1"),
         )
-        await asyncio.sleep(WINDOW_SECONDS + 0.5)
-        later = await limited.post(
+        activated = await limited.post(
             link.path, data={"token": link.token}, headers=from_address("198.51.100.7")
         )
+        await asyncio.sleep(WINDOW_SECONDS + 0.5)
+        later_guess = await limited.post(
+            link.path, data={"token": "v1.guess9"}, headers=from_address("203.0.113.9")
+        )
 
-    assert [guess.status_code for guess in guesses] == [404, 404, 404]
-    assert paused.status_code == 429
+    assert [guess.status_code for guess in guesses] == [404, 404, 404, 429]
+    paused = guesses[3]
     assert 1 <= int(paused.headers["Retry-After"]) <= WINDOW_SECONDS
     assert "Too many attempts" in paused.text
     assert protective_headers_missing(paused) == []
-    assert link.token not in paused.text
+    assert real_link.status_code == 200, real_link.text
+    assert "Activate" in real_link.text
     assert unaffected.status_code == 404
-    assert later.status_code == 200, later.text
-    assert "card" in later.text.lower()
+    assert activated.status_code == 200, activated.text
+    assert "card" in activated.text.lower()
+    assert later_guess.status_code == 404
+
+
+async def test_bad_tokens_for_an_invitation_never_lock_out_its_real_link(
+    api: httpx.AsyncClient,
+    settings: Settings,
+    sessions: SessionFactory,
+    client: Client,
+    worker: Worker,
+    white_label: WhiteLabelFixture,
+    mail_sink: MailSink,
+) -> None:
+    customer_id, contact = await managed_customer(api, white_label)
+    invited = await api.post(f"/v1/customers/{customer_id}/handover", headers=white_label.headers)
+    assert invited.status_code == 202, invited.text
+    [invitation] = await invitations_to(mail_sink, contact, 1)
+    path = f"/handover/{invitation.customer_id}"
+    async with limited_api(
+        settings, sessions, client, activation_failures_per_customer="2/1 minute"
+    ) as limited:
+        guesses = [
+            await limited.get(
+                path, params={"token": f"v1.guess{n}"}, headers=from_address(f"203.0.113.{n}")
+            )
+            for n in range(3)
+        ]
+        real_link = await limited.get(
+            path, params={"token": invitation.token}, headers=from_address("198.51.100.8")
+        )
+
+    assert [guess.status_code for guess in guesses] == [404, 404, 429]
+    assert real_link.status_code == 200, real_link.text
 
 
 async def test_bad_links_from_one_address_pause_that_address_across_customers(

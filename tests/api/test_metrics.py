@@ -9,10 +9,13 @@ import httpx
 import pytest
 import pytest_asyncio
 from prometheus_client.parser import text_string_to_metric_families
+from pydantic import SecretStr
+from temporalio.client import Client
 
 from domain.customer import CreateCustomerRequest
 from domain.settings import Settings
 from runtime.temporal import connect, metrics_runtime
+from starter.api.app import create_app
 from starter.signups import SignupService
 from store.engine import SessionFactory
 from tests.conftest import WhiteLabelFixture, customer_request, free_port, make_white_label
@@ -123,3 +126,23 @@ async def test_the_api_endpoint_counts_requests_signups_and_webhooks(
         == before.value("stripe_webhooks_total", outcome="rejected") + 1
     )
     assert not [labels for _, labels, _ in after.samples if "white_label_id" in labels]
+
+
+async def test_with_a_metrics_token_the_api_answers_only_a_scraper_that_sends_it(
+    settings: Settings, sessions: SessionFactory, client: Client
+) -> None:
+    """The figures tell an outsider how busy the service is (issue 18, item 6)."""
+    token = "metrics-" + "x" * 32
+    guarded = settings.model_copy(update={"metrics_token": SecretStr(token)})
+    app = create_app(guarded, sessions, client)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://api"
+    ) as http:
+        anonymous = await http.get("/metrics")
+        wrong = await http.get("/metrics", headers={"Authorization": "Bearer metrics-wrong"})
+        scraper = await http.get("/metrics", headers={"Authorization": f"Bearer {token}"})
+
+    assert anonymous.status_code == wrong.status_code == 401
+    assert "api_request_duration_seconds" not in anonymous.text
+    assert scraper.status_code == 200
+    assert "api_request_duration_seconds" in scraper.text

@@ -16,6 +16,8 @@ from devstack.mailsink import MailSink
 from devstack.signup_announcer import announce_new_signups
 from domain.settings import Settings
 from domain.signup import workflow_id_for
+from starter.api.app import create_app
+from store.engine import SessionFactory
 from tests.conftest import WhiteLabelFixture
 from tests.support.self_serve_helpers import mails_to, start_signup
 
@@ -109,3 +111,28 @@ async def test_make_run_prints_the_temporal_ui_link_of_each_new_signup(
     assert [line for line in said if signup.customer_id in line] == [
         f"new self_serve signup {signup.customer_id}: {link}"
     ]
+
+
+async def test_a_customer_view_links_the_temporal_ui_only_where_the_operator_set_its_url(
+    api: httpx.AsyncClient,
+    settings: Settings,
+    sessions: SessionFactory,
+    client: Client,
+    white_label: WhiteLabelFixture,
+) -> None:
+    """A reseller need not learn an internal host from a default (issue 18, item 6)."""
+    signup = await start_signup(api, white_label)
+    unset = Settings(**settings.model_dump(exclude={"temporal_ui_url"}))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app(unset, sessions, client)),
+        base_url="http://api",
+    ) as without_ui:
+        plain = await without_ui.get(
+            f"/v1/customers/{signup.customer_id}", headers=white_label.headers
+        )
+    linked = await api.get(f"/v1/customers/{signup.customer_id}", headers=white_label.headers)
+
+    assert plain.status_code == linked.status_code == 200
+    assert plain.json()["workflow"]["id"] == workflow_id_for(uuid.UUID(signup.customer_id))
+    assert plain.json()["workflow"]["temporal_ui_url"] is None
+    assert linked.json()["workflow"]["temporal_ui_url"].startswith("http://localhost:8233/")

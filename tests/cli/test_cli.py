@@ -390,6 +390,33 @@ async def test_an_operator_resends_and_cancels_a_stuck_signup_from_the_cli(
     assert "SignupNotPending" in again.stderr
 
 
+async def test_the_acting_key_comes_from_wl_api_key_so_it_stays_off_the_command_line(
+    settings: Settings,
+    white_label: WhiteLabelFixture,
+    api: httpx.AsyncClient,
+    mail_sink: MailSink,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A key on the command line shows in `ps` and shell history (issue 18, item 6)."""
+    monkeypatch.delenv("WL_API_KEY", raising=False)
+    signup = await start_signup(api, white_label)
+    await mails_to(mail_sink, signup.email, 1)
+
+    resent = await starter(
+        settings, "customers", "resend", signup.customer_id, WL_API_KEY=white_label.admin_key
+    )
+    wrong = await starter(settings, "customers", "resend", signup.customer_id, WL_API_KEY="wlk_x")
+    no_key = await starter(settings, "customers", "resend", signup.customer_id)
+
+    assert resent.code == 0, resent.stderr
+    assert "new link sent" in resent.stdout
+    await mails_to(mail_sink, signup.email, 2)
+    assert wrong.code == 2
+    assert wrong.stderr == "python -m starter: WL_API_KEY: not a valid API key\n"
+    assert no_key.code == 2
+    assert "WL_API_KEY" in no_key.stderr
+
+
 async def test_an_operator_converts_a_signup_then_invites_the_customer_to_take_over(
     settings: Settings,
     white_label: WhiteLabelFixture,

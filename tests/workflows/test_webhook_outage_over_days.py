@@ -139,8 +139,7 @@ async def test_an_endpoint_down_for_three_days_ends_failed_with_every_attempt_co
     row = await delivery_row(sessions, delivery_id)
     assert row.status == "failed"
     assert row.delivered_at is None
-    assert row.last_error is not None
-    assert "ConnectError" in row.last_error
+    assert row.last_error == "connection failed"  # generic: the detail is in the worker's log
     # Doubling from 10 s reaches the one-hour cap after 9 attempts; the rest are hourly.
     assert 70 <= row.attempts <= 82
     # It gives up at the last attempt inside the three days: the next one would start after.
