@@ -21,10 +21,10 @@ from sqlalchemy import ColumnElement, and_, delete, null, select, update
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.payments import request_options
 from domain.enums import AdministratorKind, CustomerStatus
 from domain.erasure import ERASED_FIELDS, EraseBatchInput, EraseBatchResult
 from domain.signup_paths import WAITING_FOR_CUSTOMER
+from runtime.stripe_client import request_options
 from store import audit
 from store.engine import SessionFactory, read_only
 from store.schema import AccountAdministrator, Customer, IdempotencyKey, WhiteLabel, utcnow

@@ -30,6 +30,7 @@ from domain.self_serve import (
 )
 from domain.signup import CustomerRef
 from domain.stripe_params import card_only
+from runtime.stripe_client import request_options
 from store import audit
 from store.engine import SessionFactory, read_only
 from store.schema import Customer, Payment, PaymentAttempt, Plan, WhiteLabel, utcnow
@@ -42,18 +43,6 @@ AUDITED_ATTEMPT_STATUSES = {"declined", "canceled"}
 
 def minor_units(amount: Decimal) -> int:
     return int(amount / CENT)
-
-
-def request_options(
-    connected_account: str | None, idempotency_key: str | None = None
-) -> stripe.RequestOptions:
-    """Stripe request options: a WL's connected account, or the platform's own."""
-    options: stripe.RequestOptions = {}
-    if connected_account:
-        options["stripe_account"] = connected_account
-    if idempotency_key:
-        options["idempotency_key"] = idempotency_key
-    return options
 
 
 @dataclass(frozen=True)

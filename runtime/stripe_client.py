@@ -16,3 +16,15 @@ def stripe_client(settings: Settings) -> stripe.StripeClient | None:
         # Temporal retries activities; the SDK's own retries would only hide outages longer.
         max_network_retries=0,
     )
+
+
+def request_options(
+    connected_account: str | None, idempotency_key: str | None = None
+) -> stripe.RequestOptions:
+    """Stripe request options: a WL's connected account, or the platform's own."""
+    options: stripe.RequestOptions = {}
+    if connected_account:
+        options["stripe_account"] = connected_account
+    if idempotency_key:
+        options["idempotency_key"] = idempotency_key
+    return options

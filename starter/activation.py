@@ -29,6 +29,7 @@ from domain.self_serve import (
 from domain.settings import Settings
 from domain.signup import SignupResult, workflow_id_for
 from domain.stripe_params import card_only
+from runtime.stripe_client import request_options
 from starter.links import (
     Link,
     LinkInvalid,
@@ -141,7 +142,7 @@ class Activation:
         )
 
     def _options(self, page: SignupPage) -> stripe.RequestOptions:
-        return {"stripe_account": page.stripe_account} if page.stripe_account else {}
+        return request_options(page.stripe_account)
 
     async def card_setup_secret(self, page: SignupPage) -> str:
         """A fresh SetupIntent for the card form (one per card the customer enters)."""

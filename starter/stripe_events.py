@@ -31,6 +31,7 @@ from domain.money import CENT, format_amount
 from domain.self_serve import PaymentFailed, PaymentSucceeded, RefundLatePaymentInput
 from domain.settings import Settings
 from domain.signup import workflow_id_for
+from runtime.stripe_client import request_options
 from store import audit
 from store.engine import SessionFactory, read_only
 from store.schema import Customer, Payment, PaymentAttempt, StripeEvent, WhiteLabel
@@ -174,11 +175,8 @@ class StripeEvents:
         """The intent as Stripe reports it now, not as the event's body says."""
         if self._stripe is None:
             raise RuntimeError("a Stripe event arrived but STRIPE_SECRET_KEY is not set")
-        options: stripe.RequestOptions = {}
-        if target.white_label.payment_gateway_account:
-            options["stripe_account"] = target.white_label.payment_gateway_account
         return await self._stripe.v1.payment_intents.retrieve_async(
-            payment_intent_id, options=options
+            payment_intent_id, options=request_options(target.white_label.payment_gateway_account)
         )
 
     async def _suspicious(
