@@ -43,7 +43,7 @@ from domain.signup_paths import SIGNUP_PATHS, rule_for
 from starter.administration import callers_customer, record_request
 from starter.auth import Caller
 from store.engine import SessionFactory, read_only
-from store.schema import IdempotencyKey, Plan, WhiteLabel
+from store.schema import Customer, IdempotencyKey, Plan, WhiteLabel
 from workflows import search_attributes
 from workflows.self_serve import SelfServeSignupWorkflow
 from workflows.wl_managed import WlManagedSignupWorkflow
@@ -116,6 +116,8 @@ class SignupService:
                 "`python -m starter wl set-payment-gateway` for this white label",
             )
         customer_id, repeated = await self._customer_id(caller, request, idempotency_key)
+        if repeated and (settled := await self._settled_outcome(customer_id)) is not None:
+            return settled
         signup = _Signup(caller, request, customer_id, plan, white_label)
         outcome = await self._starts[request.path](signup, wait)
         return dataclasses.replace(outcome, repeated=repeated)
@@ -229,6 +231,27 @@ class SignupService:
             )
         return existing.customer_id, True
 
+    async def _settled_outcome(self, customer_id: uuid.UUID) -> SignupOutcome | None:
+        """A repeated create whose signup is over is answered from the store, not Temporal.
+
+        Temporal forgets a closed run after the namespace's retention period; past it, a start
+        of the same workflow id would begin a second signup of a customer that exists. The
+        store keeps the outcome as long as the customer exists.
+        """
+        async with self._reads() as session:
+            customer = await session.get(Customer, customer_id)
+        if customer is None or CustomerStatus(customer.status) not in SETTLED:
+            return None
+        failure = None
+        if customer.status == CustomerStatus.FAILED:
+            failure = failure_view(customer.failure_type, customer.failure_message or "")
+        return SignupOutcome(
+            customer_id=customer_id,
+            finished=rule_for(customer.path).configured_at_signup or failure is not None,
+            failure=failure,
+            repeated=True,
+        )
+
     async def _start_wl_managed(self, signup: _Signup, wait: bool) -> SignupOutcome:
         """`wait=False` starts the signup without waiting for it to finish: bulk onboarding
         starts hundreds, and waiting for each would take minutes."""
@@ -260,15 +283,30 @@ class SignupService:
             return SignupOutcome(customer_id=customer_id, finished=False)
         except WorkflowFailureError as error:
             cause = error.cause
-            if isinstance(cause, ApplicationError) and cause.type in BUSINESS_ERROR_TYPES:
-                failure = FailureView(type=cause.type or "", message=cause.message)
+            if isinstance(cause, ApplicationError):
+                failure = failure_view(cause.type, cause.message)
             else:
-                failure = FailureView(type="SignupFailed", message="the signup did not complete")
+                failure = failure_view(None, "")
             return SignupOutcome(customer_id=customer_id, finished=True, failure=failure)
         return SignupOutcome(customer_id=customer_id, finished=True)
 
 
+def failure_view(failure_type: str | None, message: str) -> FailureView:
+    """A business refusal as it is; anything else as one generic line (its details are for
+    operators, in Temporal)."""
+    if failure_type is not None and failure_type in BUSINESS_ERROR_TYPES:
+        return FailureView(type=failure_type, message=message)
+    return FailureView(type="SignupFailed", message="the signup did not complete")
+
+
 PENDING = {CustomerStatus.AWAITING_ACTIVATION, CustomerStatus.AWAITING_PAYMENT}
+SETTLED = {
+    CustomerStatus.ACTIVE,
+    CustomerStatus.FAILED,
+    CustomerStatus.EXPIRED,
+    CustomerStatus.CANCELLED,
+}
+"""Signups that are over: nothing their workflow does changes the answer to their create."""
 
 
 class PendingSignups:

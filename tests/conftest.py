@@ -84,14 +84,19 @@ def sessions(engine: AsyncEngine) -> SessionFactory:
     return create_session_factory(engine)
 
 
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def temporal() -> AsyncIterator[WorkflowEnvironment]:
-    async with await WorkflowEnvironment.start_local(
+async def start_temporal() -> WorkflowEnvironment:
+    """A Temporal dev server of its own (in memory), with the service's search attributes."""
+    return await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(BIN / "temporal"),
         search_attributes=SEARCH_ATTRIBUTES,
         data_converter=pydantic_data_converter,
         dev_server_log_level="error",
-    ) as environment:
+    )
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def temporal() -> AsyncIterator[WorkflowEnvironment]:
+    async with await start_temporal() as environment:
         yield environment
 
 
@@ -255,9 +260,21 @@ async def serving(app: FastAPI, port: int) -> AsyncIterator[str]:
         await running
 
 
+# uvicorn closes a connection idle for 5 s (its timeout_keep_alive), and httpx keeps one for 5 s
+# too: a request sent on a connection the server is closing at that moment fails with ReadError.
+# Clients that outlive a test let idle connections go well before the server does.
+CLIENT_KEEPALIVE_SECONDS = 1.0
+
+
+def api_client(url: str, timeout: float = 60) -> httpx.AsyncClient:
+    """An HTTP client for an API `serving` runs, safe to leave idle between requests."""
+    limits = httpx.Limits(keepalive_expiry=CLIENT_KEEPALIVE_SECONDS)
+    return httpx.AsyncClient(base_url=url, timeout=timeout, limits=limits)
+
+
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def api(api_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=api_url, timeout=60) as http:
+    async with api_client(api_url) as http:
         yield http
 
 

@@ -36,11 +36,20 @@ async def create_customer(
     app: AppServices,
     caller: AuthenticatedCaller,
     idempotency_key: Annotated[
-        str | None, Header(min_length=1, max_length=200, alias="Idempotency-Key")
+        str | None,
+        Header(
+            min_length=1,
+            max_length=200,
+            alias="Idempotency-Key",
+            description="Your id for this customer. Retry with the same key and body after a "
+            "dropped connection, a timeout or a 5xx: the retry reaches the same customer and "
+            "creates nothing twice. The same key with another body is refused (409).",
+        ),
     ] = None,
 ) -> Response:
     """A `wl_managed` signup completes before the answer: 201 with the active customer,
-    or 422 with the business reason (the customer then reads `failed`)."""
+    or 422 with the business reason (the customer then reads `failed`). Send an
+    `Idempotency-Key` and retry with it: see the header's description."""
     outcome = await app.signups.create(caller, body, idempotency_key)
     app.metrics.signups_requested.labels(body.path.value).inc()
     if outcome.failure is not None:

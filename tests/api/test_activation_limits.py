@@ -15,7 +15,7 @@ from domain.settings import Settings
 from starter.api.app import create_app
 from store.engine import SessionFactory
 from tests.api.test_customer_page_headers import protective_headers_missing
-from tests.conftest import GENEROUS, WhiteLabelFixture, free_port, serving
+from tests.conftest import GENEROUS, WhiteLabelFixture, api_client, free_port, serving
 from tests.support.handover_helpers import invitations_to, managed_customer
 from tests.support.self_serve_helpers import emailed_link, start_signup
 
@@ -38,7 +38,7 @@ async def limited_api(
     )
     async with (
         serving(create_app(tight, sessions, client), free_port()) as url,
-        httpx.AsyncClient(base_url=url, timeout=30) as http,
+        api_client(url, timeout=30) as http,
     ):
         yield http
 

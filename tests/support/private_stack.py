@@ -19,6 +19,7 @@ from starter.api.app import create_app
 from store.engine import SessionFactory
 from tests.conftest import (
     WORKFLOW_CACHE,
+    api_client,
     free_port,
     send_webhooks_to,
     serving,
@@ -73,7 +74,7 @@ async def private_stack(
         async with (
             worker,
             serving(app, api_port),
-            httpx.AsyncClient(base_url=url, timeout=60) as api,
+            api_client(url) as api,
         ):
             stack = PrivateStack(own, api, url, stripe_port, state, stripe)
             await send_webhooks_to(stack.localstripe, url)

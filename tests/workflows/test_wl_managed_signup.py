@@ -1,6 +1,7 @@
 """A WL administrator creates a customer on the customer's behalf, through the API."""
 
 import asyncio
+import dataclasses
 import uuid
 from decimal import Decimal
 
@@ -8,9 +9,13 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 from temporalio.client import Client
+from temporalio.worker import Worker
 
 from devstack.mailsink import MailSink
+from domain.customer import CreateCustomerRequest
 from domain.enums import CustomerStatus, NumberStatus
+from domain.settings import Settings
+from starter.signups import SignupService
 from store.engine import SessionFactory
 from store.schema import (
     AccountAdministrator,
@@ -20,7 +25,12 @@ from store.schema import (
     PhoneNumber,
     WlLedgerEntry,
 )
-from tests.conftest import WhiteLabelFixture, customer_request, make_white_label
+from tests.conftest import (
+    WhiteLabelFixture,
+    customer_request,
+    make_white_label,
+    start_temporal,
+)
 from workflows.wl_managed import WlManagedSignupWorkflow
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -379,6 +389,33 @@ async def test_same_idempotency_key_and_body_returns_the_same_customer(
     )
     assert changed.status_code == 409
     assert changed.json()["error"]["type"] == "IdempotencyKeyReused"
+
+
+async def test_a_create_repeated_after_temporal_forgot_its_run_answers_from_the_store(
+    client: Client,
+    worker: Worker,
+    settings: Settings,
+    white_label: WhiteLabelFixture,
+    sessions: SessionFactory,
+) -> None:
+    """Temporal deletes a closed run after the namespace's retention period (or loses it with
+    its database); the key still names the customer, and a repeat must not start the signup
+    again. A second, empty Temporal server stands for the one that forgot."""
+    request = CreateCustomerRequest.model_validate(customer_request(numbers={"count": 1}))
+    key = f"crm-{uuid.uuid4()}"
+    first = await SignupService(client, sessions, settings).create(white_label.caller, request, key)
+    assert first.finished
+    assert first.failure is None
+
+    async with await start_temporal() as forgetful:
+        again = await SignupService(forgetful.client, sessions, settings).create(
+            white_label.caller, request, key
+        )
+        runs = [run async for run in forgetful.client.list_workflows()]
+
+    assert again == dataclasses.replace(first, repeated=True)
+    assert runs == []
+    assert await ledger_balance(sessions, white_label.id) == Decimal("74.00")
 
 
 async def test_requests_without_a_valid_api_key_are_unauthorized(
