@@ -30,6 +30,7 @@ from runtime.erasure_schedule import ensure_erasure_schedule
 from runtime.gc_tuning import tune_garbage_collector
 from runtime.logs import configure_logging
 from runtime.outbox_dispatcher import ensure_outbox_dispatcher
+from runtime.payload_codec import warn_if_unsealed
 from runtime.process_exit import exit_after
 from runtime.stripe_client import stripe_client
 from runtime.temporal import connect, metrics_runtime
@@ -208,10 +209,12 @@ async def run(settings: Settings, interceptors: Sequence[Interceptor] = ()) -> N
     engine = create_engine(settings.database_url)
     try:
         settings.required_activation_secret()
+        settings.required_encryption_key()
         await ensure_migrated(engine)
     except (DatabaseNotMigrated, ConfigurationError) as error:
         print(f"worker: {error}", file=sys.stderr)
         raise SystemExit(1) from None
+    warn_if_unsealed(settings, logging.getLogger("worker"))
     client = await connect(settings, runtime=metrics_runtime(settings))
     await ensure_erasure_schedule(
         client, task_queue=settings.temporal_task_queue, retention=settings.erasure_retention

@@ -87,6 +87,22 @@ def _api_load(figures: Mapping[str, Any]) -> list[str]:
     ]
 
 
+def _sealing(figures: Mapping[str, Any]) -> list[str]:
+    lines = [
+        f"| Payloads ({figures.get('signups', '?')} WL-managed signups, median of "
+        f"{figures.get('repeats', '?')}) | Signups/s | CPU ms per signup: server / worker / API |",
+        "|---|---|---|",
+    ]
+    for mode in ("unsealed", "sealed"):
+        row = figures.get(mode, {})
+        cpu = row.get("cpu_ms_per_signup", {})
+        lines.append(
+            f"| {mode} | {_figure(row.get('per_s'))} | {_figure(cpu.get('temporal'), 0)} "
+            f"/ {_figure(cpu.get('worker'), 0)} / {_figure(cpu.get('api'), 0)} |"
+        )
+    return lines
+
+
 def table(results: Mapping[str, Any]) -> str:
     sections: list[list[str]] = []
     if results.get("throughput"):
@@ -97,4 +113,6 @@ def table(results: Mapping[str, Any]) -> str:
         sections.append(_parked(results["parked"]))
     if results.get("api_load"):
         sections.append(_api_load(results["api_load"]))
+    if results.get("sealing"):
+        sections.append(_sealing(results["sealing"]))
     return "\n\n".join("\n".join(lines) for lines in sections)

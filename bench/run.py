@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import api_load, parked, plot, report, selfserve, throughput
+from bench import api_load, parked, plot, report, sealing, selfserve, throughput
 from bench.stack import bench_stack
 
 RESULTS = Path(__file__).parent / "results.json"
@@ -23,7 +23,7 @@ PICTURE = Path(__file__).parent / "results.png"
 # A quick run, or a run of some parts, must not replace the committed figures of a full run.
 PARTIAL_RESULTS = Path(__file__).parent / "results-partial.json"
 POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/bench"
-PARTS = ("throughput", "selfserve", "parked", "api_load")
+PARTS = ("throughput", "selfserve", "parked", "api_load", "sealing")
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,8 @@ async def main(quick: bool, parts: list[str]) -> None:
             results["parked"] = await parked.measure(signups=sizes.parked_signups)
         elif part == "api_load":
             results["api_load"] = await measure_api_load(sizes.api_seconds, not quick)
+        elif part == "sealing":
+            results["sealing"] = await sealing.measure(sizes.throughput_signups, sizes.repeats)
         seconds[part] = round(time.perf_counter() - started)
     results["seconds_per_part"] = seconds
     print()

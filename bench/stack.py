@@ -5,6 +5,7 @@ touches `make run`'s state or the test database.
 """
 
 import asyncio
+import base64
 import compileall
 import contextlib
 import os
@@ -132,8 +133,12 @@ async def _wait_until(
 
 
 @contextlib.asynccontextmanager
-async def bench_stack(database_url: str | None, workers: int) -> AsyncIterator[Stack]:
-    """The stack; its folder (logs, databases) is removed afterwards unless the run failed."""
+async def bench_stack(
+    database_url: str | None, workers: int, *, sealed: bool = True
+) -> AsyncIterator[Stack]:
+    """The stack; its folder (logs, databases) is removed afterwards unless the run failed.
+    Payloads are sealed, as the service runs by default; `sealed=False` switches that off, to
+    measure what sealing costs."""
     # As `make run` and the image do: the sandbox re-imports the workflow modules per run.
     compileall.compile_dir(ROOT / "workflows", quiet=1)
     folder = Path(tempfile.mkdtemp(prefix="bench-"))
@@ -157,6 +162,11 @@ async def bench_stack(database_url: str | None, workers: int) -> AsyncIterator[S
         "STRIPE_SECRET_KEY": STRIPE_SECRET_KEY,
         "STRIPE_PUBLISHABLE_KEY": "pk_test_localstripe",
         "STRIPE_WEBHOOK_SECRET": STRIPE_WEBHOOK_SECRET,
+        **(
+            {"TEMPORAL_ENCRYPTION_KEY": base64.b64encode(os.urandom(32)).decode()}
+            if sealed
+            else {"TEMPORAL_ENCRYPTION": "off", "TEMPORAL_ENCRYPTION_KEY": ""}
+        ),
     }
     stack = Stack(
         temporal_address=environment["TEMPORAL_ADDRESS"],

@@ -2,16 +2,19 @@
 
 The Temporal dev server, localstripe, the worker and the API run as child processes (as they
 would in production); the SMTP sink runs in this process and stores messages for `/dev/mail`.
-Development secrets (activation, webhook) are generated once and kept in `.data/`.
+Development secrets (activation, webhook, Temporal payload key) are generated once and kept in
+`.data/dev-secrets.json`.
 """
 
 import asyncio
+import base64
 import json
 import os
 import secrets
 import signal
 import sys
 from asyncio.subprocess import Process
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -31,17 +34,22 @@ LOCALSTRIPE_PUBLISHABLE_KEY = "pk_test_localstripe"
 
 
 def _dev_secrets() -> dict[str, str]:
-    """Random secrets for this checkout's local stack, generated on the first run."""
-    if SECRETS_FILE.exists():
-        stored: dict[str, str] = json.loads(SECRETS_FILE.read_text())
-        return stored
-    generated = {
-        "ACTIVATION_SECRET": secrets.token_urlsafe(48),
-        "STRIPE_WEBHOOK_SECRET": "whsec_" + secrets.token_hex(24),
+    """Random secrets for this checkout's local stack, generated on the first run (and any
+    that a newer version needs, added to those an older one kept)."""
+    stored: dict[str, str] = json.loads(SECRETS_FILE.read_text()) if SECRETS_FILE.exists() else {}
+    wanted: dict[str, Callable[[], str]] = {
+        "ACTIVATION_SECRET": lambda: secrets.token_urlsafe(48),
+        "STRIPE_WEBHOOK_SECRET": lambda: "whsec_" + secrets.token_hex(24),
+        # Histories at rest are sealed, as in production; the Web UI decodes them through the
+        # API's codec server.
+        "TEMPORAL_ENCRYPTION_KEY": lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
     }
-    SECRETS_FILE.write_text(json.dumps(generated, indent=2))
-    SECRETS_FILE.chmod(0o600)
-    return generated
+    missing = {name: make() for name, make in wanted.items() if name not in stored}
+    if missing:
+        stored |= missing
+        SECRETS_FILE.write_text(json.dumps(stored, indent=2))
+        SECRETS_FILE.chmod(0o600)
+    return stored
 
 
 def _dev_defaults() -> None:
@@ -95,10 +103,14 @@ def _stack_environment(settings: Settings) -> dict[str, str]:
     return environment
 
 
-def temporal_dev_server(database: Path, port: int, ui_port: int, namespace: str) -> list[str]:
-    """The dev server command: its history kept in `database`, so it survives a restart."""
+def temporal_dev_server(
+    database: Path, port: int, ui_port: int, namespace: str, codec_endpoint: str | None = None
+) -> list[str]:
+    """The dev server command: its history kept in `database`, so it survives a restart; its
+    Web UI decodes sealed payloads through `codec_endpoint` (the API's `/codec`)."""
     from workflows.search_attributes import ALL
 
+    codec = ["--ui-codec-endpoint", codec_endpoint] if codec_endpoint else []
     return [
         temporal_binary(),
         "server",
@@ -119,6 +131,7 @@ def temporal_dev_server(database: Path, port: int, ui_port: int, namespace: str)
         "--sqlite-pragma",
         "journal_mode=wal",
         *[arg for key in ALL for arg in ("--search-attribute", f"{key.name}=Keyword")],
+        *codec,
     ]
 
 
@@ -217,7 +230,7 @@ Local stack is up. Ctrl-C stops everything.
 
   API              {api}
   API docs         {api}/docs
-  Temporal Web UI  {settings.temporal_ui_url}
+  Temporal Web UI  {settings.temporal_ui_url} (payloads sealed at rest, shown decoded)
   Mailbox          {api}/dev/mail
   Metrics          {api}/metrics (API), http://{settings.worker_metrics_address}/metrics (worker)
   Stripe (fake)    {settings.stripe_api_base}
@@ -294,7 +307,11 @@ async def run_dev_stack(json_output: bool = False) -> None:
     try:
         temporal = await asyncio.create_subprocess_exec(
             *temporal_dev_server(
-                DATA / "temporal.db", temporal_port, ui_port, settings.temporal_namespace
+                DATA / "temporal.db",
+                temporal_port,
+                ui_port,
+                settings.temporal_namespace,
+                codec_endpoint=f"http://localhost:{settings.api_port}/codec",
             ),
             env=environment,
         )
@@ -303,7 +320,7 @@ async def run_dev_stack(json_output: bool = False) -> None:
         demo = await _prepare_database(settings)
         await _start_localstripe(settings, processes)
         processes.append(
-            await asyncio.create_subprocess_exec(sys.executable, "worker.py", env=environment)
+            await asyncio.create_subprocess_exec(sys.executable, "-m", "worker", env=environment)
         )
         processes.append(
             await asyncio.create_subprocess_exec(
@@ -312,7 +329,7 @@ async def run_dev_stack(json_output: bool = False) -> None:
         )
         await _wait_for_http(f"http://127.0.0.1:{settings.api_port}/readyz", processes, "the API")
         if json_output:
-            print(json.dumps({**demo, "api": f"http://localhost:{settings.api_port}"}))
+            print(json.dumps({**demo, "api": f"http://localhost:{settings.api_port}"}), flush=True)
             await _until_stopped(processes)
         else:
             print(_banner(settings, demo), flush=True)

@@ -178,6 +178,11 @@ class Settings(BaseSettings):
         description="Proxies whose X-Forwarded-For names the client address.",
     )
 
+    temporal_encryption: bool = Field(
+        default=True,
+        description="Seal every payload the service gives Temporal (the default). `off` lets "
+        "the worker and API run without a key, with customer data readable in every history.",
+    )
     temporal_encryption_key: SecretStr | None = Field(
         default=None,
         description="32 random bytes, base64: seals every payload the service gives Temporal.",
@@ -292,6 +297,23 @@ class Settings(BaseSettings):
                 "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
             )
         return self.activation_secret.get_secret_value().encode()
+
+    def required_encryption_key(self) -> bytes | None:
+        """The key that seals Temporal payloads; None only when encryption is switched off."""
+        if not self.temporal_encryption:
+            if self.temporal_encryption_key is not None:
+                raise ConfigurationError(
+                    "TEMPORAL_ENCRYPTION=off and TEMPORAL_ENCRYPTION_KEY set: remove one of them"
+                )
+            return None
+        if self.temporal_encryption_key is None:
+            raise ConfigurationError(
+                "TEMPORAL_ENCRYPTION_KEY: required, because workflow histories carry customer "
+                'data (base64 of 32 random bytes, e.g. from `python -c "import base64, os; '
+                'print(base64.b64encode(os.urandom(32)).decode())"`); '
+                "TEMPORAL_ENCRYPTION=off runs without one, with that data readable"
+            )
+        return self.temporal_encryption_key_bytes()
 
     @property
     def stripe_configured(self) -> bool:

@@ -1,7 +1,7 @@
 """Encrypting what the service hands Temporal, so its history holds no readable customer data.
 
-Workflow inputs carry the customer's contact, business and addresses; with
-`TEMPORAL_ENCRYPTION_KEY` set, every payload (inputs, results, signals, updates, queries,
+Workflow inputs carry the customer's contact, business and addresses; unless encryption is
+switched off (`TEMPORAL_ENCRYPTION=off`), every payload (inputs, results, signals, updates, queries,
 and failure messages and details) leaves this process sealed with AES-256-GCM. Each sealed
 payload names the key that sealed it, so a new key can take over while histories sealed with
 the old one (listed in `TEMPORAL_ENCRYPTION_PREVIOUS_KEYS`) stay readable. Payloads that were
@@ -10,6 +10,7 @@ never sealed (written before encryption was turned on) pass through unchanged.
 
 import dataclasses
 import hashlib
+import logging
 import os
 from collections.abc import Sequence
 
@@ -84,17 +85,17 @@ class AesGcmCodec(PayloadCodec):
 
 
 def codec_for(settings: Settings) -> AesGcmCodec | None:
-    if settings.temporal_encryption_key is None:
+    """The codec every Temporal client of the service uses; None only with
+    `TEMPORAL_ENCRYPTION=off`. Raises ConfigurationError when encryption is on without a key,
+    so no process can start handing Temporal readable customer data by omission."""
+    key = settings.required_encryption_key()
+    if key is None:
         return None
-    return AesGcmCodec(
-        settings.temporal_encryption_key_bytes(),
-        settings.temporal_encryption_previous_key_bytes(),
-    )
+    return AesGcmCodec(key, settings.temporal_encryption_previous_key_bytes())
 
 
-def data_converter_for(settings: Settings) -> DataConverter:
-    """The project's pydantic converter, sealed when a key is configured."""
-    codec = codec_for(settings)
+def sealed_converter(codec: AesGcmCodec | None) -> DataConverter:
+    """The project's pydantic converter, sealed by `codec` (unsealed for None)."""
     if codec is None:
         return pydantic_data_converter
     return dataclasses.replace(
@@ -102,3 +103,19 @@ def data_converter_for(settings: Settings) -> DataConverter:
         payload_codec=codec,
         failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
     )
+
+
+def data_converter_for(settings: Settings) -> DataConverter:
+    return sealed_converter(codec_for(settings))
+
+
+UNSEALED_WARNING = (
+    "TEMPORAL_ENCRYPTION=off: payloads go to Temporal unsealed, so every workflow history "
+    "holds customer contact, business and address data in clear"
+)
+
+
+def warn_if_unsealed(settings: Settings, log: logging.Logger) -> None:
+    """Said once at start by every long-running process, so nobody runs unsealed unawares."""
+    if not settings.temporal_encryption:
+        log.warning(UNSEALED_WARNING)

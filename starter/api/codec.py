@@ -1,9 +1,12 @@
 """`/codec/encode` and `/codec/decode`: the codec server the Temporal Web UI and CLI call to
 show sealed payloads in the clear.
 
-Only an operator holding `OPERATOR_API_KEY` may open payloads, and browsers may call it only
-from the configured UI's origin. Without an encryption key or an operator key it does not
-exist (404), so nothing can be opened by accident.
+Browsers may call it only from the configured UI's origin (`TEMPORAL_UI_URL`): a request from
+any other origin is refused (403), whatever it carries. In production only an operator holding
+`OPERATOR_API_KEY` may open payloads, and without that key the server does not exist (404). In
+development (`DEV_MODE`, what `make run` sets) without an operator key, the local Web UI and CLI
+open payloads without one: the stack listens on loopback, and its key is in `.data/` anyway.
+With encryption off there is nothing to open (404).
 """
 
 import hmac
@@ -52,15 +55,23 @@ def codec_app(settings: Settings) -> FastAPI:
     )
     codec = codec_for(settings)
     operator_key = settings.operator_api_key
+    origin = ui_origin(settings)
+    open_without_key = settings.dev_mode and operator_key is None
 
     async def transformed(request: Request, direction: str) -> Response:
-        if codec is None or operator_key is None:
+        if codec is None or (operator_key is None and not open_without_key):
             return error_response(404, "NotFound", "payload encryption is not configured")
-        presented = request.headers.get("Authorization", "").encode()
-        if not hmac.compare_digest(presented, f"Bearer {operator_key.get_secret_value()}".encode()):
-            refused = error_response(401, "Unauthorized", "a valid operator key is required")
-            refused.headers["WWW-Authenticate"] = "Bearer"
-            return refused
+        if request.headers.get("Origin", origin) != origin:
+            return error_response(
+                403, "Forbidden", f"browsers may call the codec server only from {origin}"
+            )
+        if operator_key is not None:
+            presented = request.headers.get("Authorization", "").encode()
+            expected = f"Bearer {operator_key.get_secret_value()}".encode()
+            if not hmac.compare_digest(presented, expected):
+                refused = error_response(401, "Unauthorized", "a valid operator key is required")
+                refused.headers["WWW-Authenticate"] = "Bearer"
+                return refused
         try:
             payloads = ParseDict(await request.json(), Payloads()).payloads
             apply: Transform = codec.encode if direction == "encode" else codec.decode

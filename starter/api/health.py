@@ -17,7 +17,7 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz")
 async def readyz(app: AppServices) -> JSONResponse:
-    """The database and Temporal both answer."""
+    """The database and Temporal both answer; `details` says whether payloads are sealed."""
     checks: dict[str, str] = {}
     try:
         async with app.reading_sessions() as session:
@@ -31,7 +31,9 @@ async def readyz(app: AppServices) -> JSONResponse:
     except Exception:
         checks["temporal"] = "unreachable"
     ready = all(value == "ok" for value in checks.values())
+    # Not a check (it does not make the API unready), but what an operator must see.
+    details = {"payload_encryption": "on" if app.settings.temporal_encryption else "off"}
     return JSONResponse(
-        {"status": "ok" if ready else "unavailable", "checks": checks},
+        {"status": "ok" if ready else "unavailable", "checks": checks, "details": details},
         status_code=200 if ready else 503,
     )

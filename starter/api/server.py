@@ -1,5 +1,6 @@
 """`python -m starter api`: the HTTP API under uvicorn."""
 
+import logging
 import sys
 from collections.abc import Sequence
 
@@ -9,6 +10,7 @@ from fastapi import APIRouter
 from domain.settings import ConfigurationError, Settings
 from runtime.gc_tuning import tune_garbage_collector
 from runtime.logs import configure_logging
+from runtime.payload_codec import warn_if_unsealed
 from runtime.ports import PortInUse, ensure_free
 from runtime.temporal import connect
 from starter.api.app import create_app
@@ -32,6 +34,7 @@ async def serve_api(
     engine = create_engine(settings.database_url)
     try:
         settings.required_activation_secret()
+        settings.required_encryption_key()
         await ensure_migrated(engine)
     except (DatabaseNotMigrated, ConfigurationError) as error:
         print(f"api: {error}", file=sys.stderr)
@@ -44,6 +47,7 @@ async def serve_api(
         extra_routers=extra_routers,
     )
     configure_logging(settings.log_format)
+    warn_if_unsealed(settings, logging.getLogger("api"))
     tune_garbage_collector()
     # uvicorn's own access log prints query strings, and activation links carry a token in
     # theirs; the app logs each request without it instead.

@@ -9,7 +9,7 @@ import sys
 from typing import Any
 
 from domain.errors import Refused
-from domain.settings import load_settings
+from domain.settings import ConfigurationError, load_settings
 from runtime.process_exit import exit_after
 from starter import admin
 from starter.cli import api, customers, db, dev, numbers, plans, temporal, wl
@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         # A refusal reads as the API's: its code, then its message.
         print(f"python -m starter: {error}", file=sys.stderr)
         return 2
-    except DatabaseNotMigrated as error:
+    except (DatabaseNotMigrated, ConfigurationError) as error:
         print(f"python -m starter: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

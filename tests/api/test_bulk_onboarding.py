@@ -9,7 +9,6 @@ import asyncio
 import csv
 import io
 import json
-import os
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -38,6 +37,7 @@ from tests.conftest import (
     customer_request,
     make_white_label,
 )
+from tests.support.api_processes import settings_environment
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 ROOT = Path(__file__).resolve().parents[2]
@@ -378,10 +378,7 @@ class Run:
 async def import_file(settings: Settings, *args: str) -> Run:
     """`python -m starter customers import …` as an operator runs it, against the test stack."""
     variables = {
-        **os.environ,
-        "DATABASE_URL": settings.database_url,
-        "TEMPORAL_ADDRESS": settings.temporal_address,
-        "TEMPORAL_TASK_QUEUE": settings.temporal_task_queue,
+        **settings_environment(settings),
         "STRIPE_SECRET_KEY": STRIPE_SECRET_KEY,
         "STRIPE_PUBLISHABLE_KEY": "pk_test_localstripe",
     }

@@ -76,11 +76,13 @@ async def test_a_waiting_signup_says_what_it_waits_for_and_until_when(
         await asyncio.sleep(0.1)
     summary = await (await handle.describe()).static_summary()
     history = await handle.fetch_history()
-    timers = [
-        event.user_metadata.summary.data.decode()
+    # Sealed like every payload: the Web UI shows them through the codec server.
+    summaries = [
+        event.user_metadata.summary
         for event in history.events
         if event.HasField("timer_started_event_attributes")
     ]
+    timers = await client.data_converter.decode(summaries, [str] * len(summaries))
     expires = signup.view["activation_expires_at"][:16].replace("T", " ")
 
     assert details.startswith("**Waiting for activation** until ")

@@ -3,7 +3,6 @@
 import asyncio
 import hashlib
 import json
-import os
 import sys
 import uuid
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from store.engine import SessionFactory
 from store.migrate import head_revision
 from store.schema import Customer, PhoneNumber, Plan, WhiteLabel, WlUser
 from tests.conftest import WhiteLabelFixture, customer_request
+from tests.support.api_processes import settings_environment
 from tests.support.self_serve_helpers import customer, mails_to, start_signup, until_status
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -43,13 +43,7 @@ class Run:
 
 
 async def starter(settings: Settings, *args: str, **environment: str) -> Run:
-    variables = {
-        **os.environ,
-        "DATABASE_URL": settings.database_url,
-        "TEMPORAL_ADDRESS": settings.temporal_address,
-        "TEMPORAL_TASK_QUEUE": settings.temporal_task_queue,
-        **environment,
-    }
+    variables = {**settings_environment(settings), **environment}
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",

@@ -8,6 +8,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from temporalio.client import Client
 
@@ -17,6 +18,7 @@ from domain.settings import Settings
 from starter.signups import SignupService
 from store.engine import SessionFactory
 from tests.conftest import WhiteLabelFixture, customer_request, free_port
+from tests.support.api_processes import start_api
 from tests.support.step_history import attempts_of
 from tests.support.worker_processes import ROOT, process_environment, start_worker, stop
 
@@ -84,6 +86,47 @@ async def test_processes_refuse_to_start_without_an_activation_secret(
     lines = stderr.decode().strip().splitlines()
     assert len(lines) == 1
     assert "ACTIVATION_SECRET: required" in lines[0]
+
+
+@pytest.mark.parametrize("command", [["worker.py"], ["-m", "starter", "api", "--port", "0"]])
+async def test_processes_refuse_to_start_without_a_payload_key_unless_encryption_is_off(
+    tmp_path: Path, command: list[str]
+) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        *command,
+        cwd=ROOT,
+        env=process_environment(
+            DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}", TEMPORAL_ENCRYPTION_KEY=""
+        ),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+
+    assert process.returncode == 1
+    lines = stderr.decode().strip().splitlines()
+    assert len(lines) == 1
+    assert "TEMPORAL_ENCRYPTION_KEY: required" in lines[0]
+    assert "TEMPORAL_ENCRYPTION=off" in lines[0]
+
+
+async def test_an_api_with_encryption_switched_off_says_so_at_start_and_on_readyz(
+    settings: Settings, tmp_path: Path
+) -> None:
+    log_file, port = tmp_path / "api.log", free_port()
+    api = await start_api(
+        settings, port, log_file, TEMPORAL_ENCRYPTION="off", TEMPORAL_ENCRYPTION_KEY=""
+    )
+    try:
+        async with httpx.AsyncClient() as http:
+            ready = await http.get(f"http://127.0.0.1:{port}/readyz")
+    finally:
+        await stop(api)
+
+    assert ready.json()["details"] == {"payload_encryption": "off"}
+    assert "TEMPORAL_ENCRYPTION=off" in log_file.read_text()
+    assert "in clear" in log_file.read_text()
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from domain.signup import workflow_id_for
 from starter.signups import SignupService
 from store.engine import SessionFactory
 from tests.conftest import WhiteLabelFixture, customer_request, free_port
-from tests.support.step_history import retrying_step
+from tests.support.step_history import failure_message, retrying_step
 from worker import build_worker
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -108,5 +108,5 @@ async def test_a_permanent_refusal_fails_the_email_step_once_with_a_reason(
     [failure] = failures
     assert failure.failure.application_failure_info.type == "EmailRejected"
     assert failure.failure.application_failure_info.non_retryable
-    assert "550" in failure.failure.message
+    assert "550" in await failure_message(client, failure.failure)
     assert progress["status"] == "awaiting_activation"

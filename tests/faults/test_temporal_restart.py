@@ -14,7 +14,6 @@ from typing import TypeVar
 
 import pytest
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from devstack.mailsink import MailSink
 from devstack.supervisor import temporal_dev_server
@@ -22,7 +21,7 @@ from domain.enums import CustomerStatus
 from domain.settings import Settings
 from domain.signup import SignupResult, workflow_id_for
 from store.engine import SessionFactory
-from tests.conftest import free_port, make_white_label
+from tests.conftest import SEALED, free_port, make_white_label
 from tests.support.holdings import holdings_of
 from tests.support.private_stack import private_stack
 from tests.support.self_serve_helpers import ActivationLink, link_in, mails_to, pay, start_signup
@@ -54,7 +53,7 @@ class RestartableTemporal:
         for _ in range(240):
             assert self.process.returncode is None, "the Temporal dev server exited"
             try:
-                client = await Client.connect(self.address, data_converter=pydantic_data_converter)
+                client = await Client.connect(self.address, data_converter=SEALED)
                 await client.service_client.check_health()
                 return client
             except RuntimeError:

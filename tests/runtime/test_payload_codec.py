@@ -18,20 +18,27 @@ from google.protobuf.json_format import MessageToDict
 from pydantic import SecretStr, ValidationError
 from temporalio.api.common.v1 import Payload, Payloads
 from temporalio.client import Client, WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Worker
 
 from devstack.mailsink import MailSink
 from domain.customer import CreateCustomerRequest
 from domain.enums import CustomerStatus
-from domain.settings import Settings, describe_validation_error
+from domain.settings import ConfigurationError, Settings, describe_validation_error
 from domain.signup import SignupResult, workflow_id_for
-from runtime.payload_codec import AesGcmCodec, UndecryptablePayload, data_converter_for, key_id
+from runtime.payload_codec import (
+    AesGcmCodec,
+    UndecryptablePayload,
+    codec_for,
+    data_converter_for,
+    key_id,
+)
 from starter.api.app import create_app
 from starter.api.codec import ui_origin
 from starter.signups import SignupService
 from store.engine import SessionFactory
 from tests.conftest import WhiteLabelFixture, customer_request, free_port, make_white_label, serving
 from tests.support.self_serve_helpers import activate_from_email, until_status
-from worker import build_worker
 
 ASYNC = pytest.mark.asyncio(loop_scope="session")
 OPERATOR_KEY = "operator-" + "k" * 40
@@ -103,30 +110,20 @@ async def test_payloads_written_before_encryption_was_turned_on_pass_through() -
 
 
 @pytest.fixture(scope="session")
-def sealed_settings(settings: Settings) -> Settings:
+def operator_settings(settings: Settings) -> Settings:
+    """The test stack's settings (sealed, as every stack is by default), with an operator key
+    for the codec server and a Temporal UI of its own origin."""
     return settings.model_copy(
-        update={
-            "temporal_task_queue": f"sealed-{uuid.uuid4()}",
-            "temporal_encryption_key": SecretStr(encoded(new_key())),
-            "operator_api_key": SecretStr(OPERATOR_KEY),
-            "temporal_ui_url": UI_ORIGIN,
-        }
+        update={"operator_api_key": SecretStr(OPERATOR_KEY), "temporal_ui_url": UI_ORIGIN}
     )
 
 
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def sealed_client(client: Client, sealed_settings: Settings) -> Client:
+@pytest.fixture(scope="session")
+def unsealed(client: Client) -> Client:
+    """Temporal as anyone with access to it reads it: without the service's codec."""
     config = client.config()
-    config["data_converter"] = data_converter_for(sealed_settings)
+    config["data_converter"] = pydantic_data_converter
     return Client(**config)
-
-
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def sealed_worker(
-    sealed_client: Client, sealed_settings: Settings, sessions: SessionFactory
-) -> AsyncIterator[None]:
-    async with build_worker(sealed_client, sealed_settings, sessions):
-        yield
 
 
 def personal_data(request: CreateCustomerRequest) -> list[str]:
@@ -163,10 +160,10 @@ async def raw_history(client: Client, customer_id: uuid.UUID) -> tuple[WorkflowH
 
 
 async def assert_no_personal_data(
-    client: Client, sealed_client: Client, customer_id: uuid.UUID, request: CreateCustomerRequest
+    unsealed: Client, settings: Settings, customer_id: uuid.UUID, request: CreateCustomerRequest
 ) -> tuple[WorkflowHistory, bytes]:
-    history, raw = await raw_history(client, customer_id)
-    description = await client.get_workflow_handle(workflow_id_for(customer_id)).describe()
+    history, raw = await raw_history(unsealed, customer_id)
+    description = await unsealed.get_workflow_handle(workflow_id_for(customer_id)).describe()
 
     assert [text for text in personal_data(request) if text.encode() in raw] == []
     assert b"binary/encrypted" in raw
@@ -175,7 +172,7 @@ async def assert_no_personal_data(
     )
     # The same search finds every item once the input is opened: the test can fail.
     inputs = history.events[0].workflow_execution_started_event_attributes.input.payloads
-    codec = sealed_client.data_converter.payload_codec
+    codec = codec_for(settings)
     assert codec is not None
     opened = b"".join(payload.SerializeToString() for payload in await codec.decode(inputs))
     assert [text for text in personal_data(request) if text.encode() in opened] == personal_data(
@@ -187,32 +184,30 @@ async def assert_no_personal_data(
 @ASYNC
 async def test_the_raw_history_of_a_wl_managed_signup_holds_no_personal_data(
     client: Client,
-    sealed_client: Client,
-    sealed_settings: Settings,
-    sealed_worker: None,
+    unsealed: Client,
+    settings: Settings,
+    worker: Worker,
     sessions: SessionFactory,
     white_label: WhiteLabelFixture,
 ) -> None:
     request = unique_request("wl_managed")
 
-    outcome = await SignupService(sealed_client, sessions, sealed_settings).create(
-        white_label.caller, request
-    )
-    result = await sealed_client.get_workflow_handle(
+    outcome = await SignupService(client, sessions, settings).create(white_label.caller, request)
+    result = await client.get_workflow_handle(
         workflow_id_for(outcome.customer_id), result_type=SignupResult
     ).result()
 
     assert outcome.failure is None
     assert result.status is CustomerStatus.ACTIVE
-    await assert_no_personal_data(client, sealed_client, outcome.customer_id, request)
+    await assert_no_personal_data(unsealed, settings, outcome.customer_id, request)
 
 
 @ASYNC
 async def test_the_raw_history_of_a_self_serve_signup_awaiting_payment_holds_no_personal_data(
     client: Client,
-    sealed_client: Client,
-    sealed_settings: Settings,
-    sealed_worker: None,
+    unsealed: Client,
+    settings: Settings,
+    worker: Worker,
     sessions: SessionFactory,
     white_label: WhiteLabelFixture,
     codec_server: httpx.AsyncClient,
@@ -220,14 +215,10 @@ async def test_the_raw_history_of_a_self_serve_signup_awaiting_payment_holds_no_
 ) -> None:
     request = unique_request("self_serve")
 
-    outcome = await SignupService(sealed_client, sessions, sealed_settings).create(
-        white_label.caller, request
-    )
+    outcome = await SignupService(client, sessions, settings).create(white_label.caller, request)
     link = await activate_from_email(codec_server, mail_sink, request.contact.email)
     await until_status(codec_server, white_label, str(outcome.customer_id), "awaiting_payment")
-    history, raw = await assert_no_personal_data(
-        client, sealed_client, outcome.customer_id, request
-    )
+    history, raw = await assert_no_personal_data(unsealed, settings, outcome.customer_id, request)
     events = {event.WhichOneof("attributes") for event in history.events}
 
     assert "workflow_execution_update_accepted_event_attributes" in events  # activate
@@ -238,17 +229,16 @@ async def test_the_raw_history_of_a_self_serve_signup_awaiting_payment_holds_no_
 @ASYNC
 async def test_a_failure_is_sealed_too(
     client: Client,
-    sealed_client: Client,
-    sealed_settings: Settings,
-    sealed_worker: None,
+    unsealed: Client,
+    settings: Settings,
+    worker: Worker,
     sessions: SessionFactory,
 ) -> None:
     poor = await make_white_label(sessions, credit_limit=Decimal("10.00"))
-    service = SignupService(sealed_client, sessions, sealed_settings)
+    service = SignupService(client, sessions, settings)
 
     outcome = await service.create(poor.caller, unique_request("wl_managed"))
-    history = await client.get_workflow_handle(workflow_id_for(outcome.customer_id)).fetch_history()
-    raw = b"".join(event.SerializeToString() for event in history.events)
+    _, raw = await raw_history(unsealed, outcome.customer_id)
 
     assert outcome.failure is not None
     assert outcome.failure.type == "CreditLimitExceeded"
@@ -259,9 +249,9 @@ async def test_a_failure_is_sealed_too(
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def codec_server(
-    sealed_settings: Settings, sessions: SessionFactory, sealed_client: Client
+    operator_settings: Settings, sessions: SessionFactory, client: Client
 ) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(sealed_settings, sessions, sealed_client)
+    app = create_app(operator_settings, sessions, client)
     async with serving(app, free_port()) as url, httpx.AsyncClient(base_url=url) as http:
         yield http
 
@@ -272,9 +262,9 @@ def as_json(payloads: list[Payload]) -> dict[str, object]:
 
 @ASYNC
 async def test_an_operator_opens_sealed_payloads_through_the_codec_server(
-    codec_server: httpx.AsyncClient, sealed_client: Client
+    codec_server: httpx.AsyncClient, client: Client
 ) -> None:
-    codec = sealed_client.data_converter.payload_codec
+    codec = client.data_converter.payload_codec
     assert codec is not None
     original = plain_payload("aroha@customer.example.com")
     sealed = await codec.encode([original])
@@ -360,7 +350,7 @@ def test_the_ui_origin_is_written_as_a_browser_sends_it(ui_url: str, origin: str
 
 
 @ASYNC
-async def test_without_encryption_the_codec_server_does_not_exist(
+async def test_outside_development_without_an_operator_key_the_codec_server_does_not_exist(
     api: httpx.AsyncClient,
 ) -> None:
     response = await api.post(
@@ -368,6 +358,81 @@ async def test_without_encryption_the_codec_server_does_not_exist(
     )
 
     assert response.status_code == 404
+
+
+def in_process(settings: Settings, sessions: SessionFactory, client: Client) -> httpx.AsyncClient:
+    app = create_app(settings, sessions, client)
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api")
+
+
+@ASYNC
+async def test_with_encryption_switched_off_the_codec_server_does_not_exist(
+    settings: Settings, sessions: SessionFactory, client: Client
+) -> None:
+    off = settings.model_copy(
+        update={
+            "temporal_encryption": False,
+            "temporal_encryption_key": None,
+            "operator_api_key": SecretStr(OPERATOR_KEY),
+        }
+    )
+    async with in_process(off, sessions, client) as api:
+        response = await api.post(
+            "/codec/decode",
+            json={"payloads": []},
+            headers={"Authorization": f"Bearer {OPERATOR_KEY}"},
+        )
+
+    assert response.status_code == 404
+
+
+@ASYNC
+async def test_in_development_the_ui_and_cli_open_payloads_without_a_key_but_no_other_origin(
+    settings: Settings, sessions: SessionFactory, client: Client
+) -> None:
+    """What `make run` serves its Web UI: DEV_MODE, no operator key."""
+    development = settings.model_copy(update={"dev_mode": True, "temporal_ui_url": UI_ORIGIN})
+    codec = codec_for(development)
+    assert codec is not None
+    original = plain_payload("aroha@customer.example.com")
+    sealed = as_json(await codec.encode([original]))
+    async with in_process(development, sessions, client) as api:
+        from_ui = await api.post("/codec/decode", json=sealed, headers={"Origin": UI_ORIGIN})
+        from_cli = await api.post("/codec/decode", json=sealed)
+        from_elsewhere = await api.post(
+            "/codec/decode", json=sealed, headers={"Origin": "https://evil.example.com"}
+        )
+
+    assert from_ui.status_code == 200, from_ui.text
+    assert from_ui.json() == as_json([original])
+    assert from_ui.headers["Access-Control-Allow-Origin"] == UI_ORIGIN
+    assert from_cli.json() == as_json([original])
+    assert from_elsewhere.status_code == 403
+    assert "aroha" not in from_elsewhere.text
+    assert UI_ORIGIN in from_elsewhere.json()["error"]["message"]
+
+
+@ASYNC
+async def test_a_request_from_another_origin_is_refused_even_with_the_operator_key(
+    codec_server: httpx.AsyncClient,
+) -> None:
+    operator = {"Authorization": f"Bearer {OPERATOR_KEY}", "Origin": "https://evil.example.com"}
+
+    response = await codec_server.post("/codec/decode", json={"payloads": []}, headers=operator)
+
+    assert response.status_code == 403
+
+
+def test_encryption_is_on_unless_switched_off_and_then_takes_no_key() -> None:
+    key = encoded(new_key())
+    with pytest.raises(ConfigurationError, match="TEMPORAL_ENCRYPTION_KEY: required") as missing:
+        codec_for(Settings())
+    with pytest.raises(ConfigurationError, match="remove one of them"):
+        codec_for(Settings(temporal_encryption="off", temporal_encryption_key=key))  # type: ignore[arg-type]
+
+    assert "TEMPORAL_ENCRYPTION=off" in str(missing.value)
+    assert codec_for(Settings(temporal_encryption="off")) is None  # type: ignore[arg-type]
+    assert codec_for(Settings(temporal_encryption_key=key)) is not None  # type: ignore[arg-type]
 
 
 def test_keys_are_base64_of_32_bytes_and_never_shown() -> None:
@@ -403,17 +468,14 @@ def payload_data(node: object) -> bytes:
 @ASYNC
 async def test_the_temporal_cli_shows_a_sealed_history_in_the_clear_through_the_codec_server(
     client: Client,
-    sealed_client: Client,
-    sealed_settings: Settings,
-    sealed_worker: None,
+    settings: Settings,
+    worker: Worker,
     sessions: SessionFactory,
     white_label: WhiteLabelFixture,
     codec_server: httpx.AsyncClient,
 ) -> None:
     request = unique_request("self_serve")
-    outcome = await SignupService(sealed_client, sessions, sealed_settings).create(
-        white_label.caller, request
-    )
+    outcome = await SignupService(client, sessions, settings).create(white_label.caller, request)
     show = [
         str(Path(sys.executable).parent / "temporal"), "workflow", "show",
         "--workflow-id", workflow_id_for(outcome.customer_id),

@@ -44,9 +44,11 @@ def _plain(actual: object, shown: object) -> str:
     return str(shown)
 
 
-async def start_api(settings: Settings, port: int, log_file: Path) -> asyncio.subprocess.Process:
+async def start_api(
+    settings: Settings, port: int, log_file: Path, **variables: str
+) -> asyncio.subprocess.Process:
     """`python -m starter api` on loopback, answering once it is ready; what it logs is kept
-    in `log_file`, so a failing test can show why."""
+    in `log_file`, so a failing test can show why. `variables` override the settings' own."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -57,7 +59,11 @@ async def start_api(settings: Settings, port: int, log_file: Path) -> asyncio.su
         "--port",
         str(port),
         cwd=ROOT,
-        env=settings_environment(settings),
+        env={
+            name: value
+            for name, value in {**settings_environment(settings), **variables}.items()
+            if value
+        },
         stdout=asyncio.subprocess.DEVNULL,
         stderr=log_file.open("ab"),
     )

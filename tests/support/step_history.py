@@ -6,9 +6,18 @@ import time
 from typing import Any
 
 from temporalio.api.enums.v1 import EventType
+from temporalio.api.failure.v1 import Failure
 from temporalio.client import Client
+from temporalio.exceptions import FailureError
 
 LOCAL_ACTIVITY_MARKER = "core_local_activity"
+
+
+async def failure_message(client: Client, failure: Failure) -> str:
+    """A failure's message as the Web UI shows it through the codec server: sealed, a failure
+    reads "Encoded failure" and carries its message in its encoded attributes."""
+    error = await client.data_converter.decode_failure(failure)
+    return error.message if isinstance(error, FailureError) else str(error)
 
 
 async def attempts_of(client: Client, workflow_id: str, step: str) -> int:
@@ -40,7 +49,9 @@ async def retrying_step(
         description = await client.get_workflow_handle(workflow_id).describe()
         for pending in description.raw_description.pending_activities:
             if pending.attempt >= attempts and step in (None, pending.activity_type.name):
-                return pending.activity_type.name, pending.last_failure.message
+                return pending.activity_type.name, await failure_message(
+                    client, pending.last_failure
+                )
         await asyncio.sleep(0.2)
     raise AssertionError(f"{step or 'no step'} reached attempt {attempts} within 60 s")
 
@@ -55,7 +66,8 @@ async def _local_step_markers(client: Client, workflow_id: str) -> list[tuple[di
         ):
             continue
         data = json.loads(marker.details["data"].payloads[0].data)
-        markers.append((data, marker.failure.message if marker.HasField("failure") else ""))
+        failed = marker.HasField("failure")
+        markers.append((data, await failure_message(client, marker.failure) if failed else ""))
     return markers
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from domain.settings import Settings
-from tests.conftest import ACTIVATION_SECRET
+from tests.conftest import ACTIVATION_SECRET, TEST_ENCRYPTION_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 # The settings a worker process needs, passed as the environment variables it reads.
@@ -24,12 +24,14 @@ WORKER_SETTINGS = (
     "activation_secret",
     "stripe_secret_key",
     "stripe_api_base",
+    "temporal_encryption_key",
 )
 
 
 def process_environment(**variables: str) -> dict[str, str]:
     environment = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
     environment["ACTIVATION_SECRET"] = ACTIVATION_SECRET
+    environment["TEMPORAL_ENCRYPTION_KEY"] = TEST_ENCRYPTION_KEY
     environment.update(variables)
     return {key: value for key, value in environment.items() if value}
 
