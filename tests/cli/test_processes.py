@@ -20,7 +20,13 @@ from store.engine import SessionFactory
 from tests.conftest import WhiteLabelFixture, customer_request, free_port
 from tests.support.api_processes import start_api
 from tests.support.step_history import attempts_of
-from tests.support.worker_processes import ROOT, process_environment, start_worker, stop
+from tests.support.worker_processes import (
+    ROOT,
+    process_environment,
+    start_worker,
+    stop,
+    worker_environment,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -112,7 +118,7 @@ async def test_processes_refuse_to_start_without_a_payload_key_unless_encryption
 
 
 async def test_an_api_with_encryption_switched_off_says_so_at_start_and_on_readyz(
-    settings: Settings, tmp_path: Path
+    settings: Settings, sessions: SessionFactory, tmp_path: Path
 ) -> None:
     log_file, port = tmp_path / "api.log", free_port()
     api = await start_api(
@@ -125,6 +131,34 @@ async def test_an_api_with_encryption_switched_off_says_so_at_start_and_on_ready
         await stop(api)
 
     assert ready.json()["details"] == {"payload_encryption": "off"}
+    assert "TEMPORAL_ENCRYPTION=off" in log_file.read_text()
+    assert "in clear" in log_file.read_text()
+
+
+async def test_a_worker_with_encryption_switched_off_says_so_at_start(
+    settings: Settings, sessions: SessionFactory, tmp_path: Path
+) -> None:
+    log_file = tmp_path / "worker.log"
+    environment = {
+        **worker_environment(
+            settings.model_copy(update={"temporal_task_queue": f"off-{uuid.uuid4()}"})
+        ),
+        "TEMPORAL_ENCRYPTION": "off",
+    }
+    environment.pop("TEMPORAL_ENCRYPTION_KEY")
+    worker = await asyncio.create_subprocess_exec(
+        sys.executable, "worker.py", cwd=ROOT, env=environment,
+        stdout=asyncio.subprocess.DEVNULL, stderr=log_file.open("wb"),
+    )  # fmt: skip
+    try:
+        deadline = asyncio.get_running_loop().time() + 60
+        while "polling task queue" not in log_file.read_text():
+            assert worker.returncode is None, log_file.read_text()
+            assert asyncio.get_running_loop().time() < deadline, "the worker did not start"
+            await asyncio.sleep(0.1)
+    finally:
+        await stop(worker)
+
     assert "TEMPORAL_ENCRYPTION=off" in log_file.read_text()
     assert "in clear" in log_file.read_text()
 
