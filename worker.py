@@ -3,7 +3,6 @@
 import asyncio
 import logging
 import signal
-import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,19 +23,18 @@ from activities.numbers import NumberActivities
 from activities.payments import PaymentActivities
 from activities.pbx import PbxActivities
 from activities.webhooks import WebhookActivities
-from domain.settings import ConfigurationError, Settings, load_settings
+from domain.settings import Settings, load_settings
 from domain.webhooks import OutboxDispatchInput, delivery_task_queue
 from runtime.erasure_schedule import ensure_erasure_schedule
 from runtime.gc_tuning import tune_garbage_collector
 from runtime.logs import configure_logging
 from runtime.outbox_dispatcher import ensure_outbox_dispatcher
-from runtime.payload_codec import warn_if_unsealed
 from runtime.process_exit import exit_after
+from runtime.start_checks import refuse_to_start_unready
 from runtime.stripe_client import stripe_client
 from runtime.temporal import connect, metrics_runtime
 from runtime.validators import warm_up_validators
 from store.engine import SessionFactory, create_engine, create_session_factory
-from store.migrate import DatabaseNotMigrated, ensure_migrated
 from workflows.erasure import AbandonedSignupErasureWorkflow
 from workflows.handover import AccountHandoverWorkflow
 from workflows.late_payment import LatePaymentRefundWorkflow
@@ -207,14 +205,7 @@ def build_delivery_worker(
 
 async def run(settings: Settings, interceptors: Sequence[Interceptor] = ()) -> None:
     engine = create_engine(settings.database_url)
-    try:
-        settings.required_activation_secret()
-        settings.required_encryption_key()
-        await ensure_migrated(engine)
-    except (DatabaseNotMigrated, ConfigurationError) as error:
-        print(f"worker: {error}", file=sys.stderr)
-        raise SystemExit(1) from None
-    warn_if_unsealed(settings, logging.getLogger("worker"))
+    await refuse_to_start_unready(settings, engine, "worker")
     client = await connect(settings, runtime=metrics_runtime(settings))
     await ensure_erasure_schedule(
         client, task_queue=settings.temporal_task_queue, retention=settings.erasure_retention

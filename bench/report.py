@@ -9,6 +9,11 @@ def _figure(value: Any, digits: int = 1) -> str:
     return f"{value:,.{digits}f}" if isinstance(value, int | float) else "-"
 
 
+def _cpu_split(cpu: Mapping[str, Any]) -> str:
+    """CPU ms per signup as the tables' last column: server / worker / API."""
+    return " / ".join(_figure(cpu.get(role), 0) for role in ("temporal", "worker", "api"))
+
+
 def throughput_line(row: Mapping[str, Any]) -> str:
     return (
         f"{row['database']:10} workers={row['workers']}  ceiling {row['ceiling_per_s']:5.1f}/s"
@@ -30,9 +35,7 @@ def _throughput(rows: list[Mapping[str, Any]]) -> list[str]:
             f"| {row['database']} | {row['workers']} | {_figure(row.get('ceiling_per_s'))} "
             f"| {_figure(row.get('ceiling_local_steps_per_s'))} "
             f"| {_figure(row.get('service_per_s'))} | {_figure(row.get('ratio'), 2)} "
-            f"| {_figure(row.get('ratio_to_local_steps'), 2)} "
-            f"| {_figure(cpu.get('temporal'), 0)} / {_figure(cpu.get('worker'), 0)} "
-            f"/ {_figure(cpu.get('api'), 0)} |"
+            f"| {_figure(row.get('ratio_to_local_steps'), 2)} | {_cpu_split(cpu)} |"
         )
     return lines
 
@@ -96,10 +99,7 @@ def _sealing(figures: Mapping[str, Any]) -> list[str]:
     for mode in ("unsealed", "sealed"):
         row = figures.get(mode, {})
         cpu = row.get("cpu_ms_per_signup", {})
-        lines.append(
-            f"| {mode} | {_figure(row.get('per_s'))} | {_figure(cpu.get('temporal'), 0)} "
-            f"/ {_figure(cpu.get('worker'), 0)} / {_figure(cpu.get('api'), 0)} |"
-        )
+        lines.append(f"| {mode} | {_figure(row.get('per_s'))} | {_cpu_split(cpu)} |")
     return lines
 
 

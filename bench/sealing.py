@@ -7,12 +7,11 @@ runs: signups per second and the CPU milliseconds each process spent per signup.
 """
 
 import functools
-import statistics
 from typing import Any
 
 from bench.cpu import cpu_ms_per_item
 from bench.stack import bench_stack
-from bench.throughput import service
+from bench.throughput import medians, service
 
 MODES = ("unsealed", "sealed")
 
@@ -31,13 +30,6 @@ async def measure(count: int, repeats: int) -> dict[str, Any]:
                 runs[mode].append(await cpu_ms_per_item(stack, count, run))
     figures: dict[str, Any] = {"signups": count, "repeats": repeats}
     for mode in MODES:
-        rates = [rate for rate, _ in runs[mode]]
-        roles = {role for _, cpu in runs[mode] for role in cpu}
-        figures[mode] = {
-            "per_s": statistics.median(rates),
-            "cpu_ms_per_signup": {
-                role: statistics.median(cpu.get(role, 0.0) for _, cpu in runs[mode])
-                for role in sorted(roles)
-            },
-        }
+        rate, cpu = medians(runs[mode])
+        figures[mode] = {"per_s": rate, "cpu_ms_per_signup": cpu}
     return figures

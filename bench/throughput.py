@@ -85,7 +85,7 @@ async def service(stack: Stack, count: int) -> float:
         return await rate(count, one)
 
 
-def _medians(runs: list[tuple[float, dict[str, float]]]) -> tuple[float, dict[str, float]]:
+def medians(runs: list[tuple[float, dict[str, float]]]) -> tuple[float, dict[str, float]]:
     roles = {role for _, cpu in runs for role in cpu}
     return statistics.median(per_s for per_s, _ in runs), {
         role: statistics.median(cpu.get(role, 0.0) for _, cpu in runs) for role in sorted(roles)
@@ -106,8 +106,8 @@ async def measure(
                 )
             )
             managed.append(await cpu_ms_per_item(stack, count, lambda: service(stack, count)))
-    (engine_rate, engine_cpu), (local_rate, local_cpu) = _medians(engine), _medians(local)
-    managed_rate, managed_cpu = _medians(managed)
+    (engine_rate, engine_cpu), (local_rate, local_cpu) = medians(engine), medians(local)
+    managed_rate, managed_cpu = medians(managed)
     return {
         "ceiling_per_s": engine_rate,
         "ceiling_local_steps_per_s": local_rate,

@@ -278,6 +278,12 @@ def api_client(url: str, timeout: float = 60) -> httpx.AsyncClient:
     return httpx.AsyncClient(base_url=url, timeout=timeout, limits=limits)
 
 
+def in_process(app: FastAPI, timeout: float = 5.0) -> httpx.AsyncClient:
+    """An HTTP client calling the app inside this process: no server, no socket between."""
+    transport = httpx.ASGITransport(app=app)
+    return httpx.AsyncClient(transport=transport, base_url="http://api", timeout=timeout)
+
+
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def api(api_url: str) -> AsyncIterator[httpx.AsyncClient]:
     async with api_client(api_url) as http:

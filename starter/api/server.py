@@ -1,21 +1,19 @@
 """`python -m starter api`: the HTTP API under uvicorn."""
 
-import logging
 import sys
 from collections.abc import Sequence
 
 import uvicorn
 from fastapi import APIRouter
 
-from domain.settings import ConfigurationError, Settings
+from domain.settings import Settings
 from runtime.gc_tuning import tune_garbage_collector
 from runtime.logs import configure_logging
-from runtime.payload_codec import warn_if_unsealed
 from runtime.ports import PortInUse, ensure_free
+from runtime.start_checks import refuse_to_start_unready
 from runtime.temporal import connect
 from starter.api.app import create_app
 from store.engine import create_engine, create_session_factory
-from store.migrate import DatabaseNotMigrated, ensure_migrated
 
 
 async def serve_api(
@@ -31,14 +29,9 @@ async def serve_api(
     except PortInUse as error:
         print(f"api: {error}", file=sys.stderr)
         raise SystemExit(1) from None
+    configure_logging(settings.log_format)
     engine = create_engine(settings.database_url)
-    try:
-        settings.required_activation_secret()
-        settings.required_encryption_key()
-        await ensure_migrated(engine)
-    except (DatabaseNotMigrated, ConfigurationError) as error:
-        print(f"api: {error}", file=sys.stderr)
-        raise SystemExit(1) from None
+    await refuse_to_start_unready(settings, engine, "api")
     client = await connect(settings)
     app = create_app(
         settings,
@@ -46,8 +39,6 @@ async def serve_api(
         client,
         extra_routers=extra_routers,
     )
-    configure_logging(settings.log_format)
-    warn_if_unsealed(settings, logging.getLogger("api"))
     tune_garbage_collector()
     # uvicorn's own access log prints query strings, and activation links carry a token in
     # theirs; the app logs each request without it instead.

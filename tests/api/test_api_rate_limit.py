@@ -16,7 +16,7 @@ from temporalio.client import Client
 from domain.settings import Settings
 from starter.api.app import create_app
 from store.engine import SessionFactory
-from tests.conftest import WhiteLabelFixture, free_port
+from tests.conftest import WhiteLabelFixture, free_port, in_process
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 REDIS_SERVER = shutil.which("redis-server")
@@ -28,9 +28,7 @@ async def api_with(
 ) -> AsyncIterator[httpx.AsyncClient]:
     """An API of its own (its own limiter and storage connection), in this process."""
     app = create_app(settings.model_copy(update=changes), sessions, client)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://api"
-    ) as http:
+    async with in_process(app) as http:
         yield http
 
 

@@ -37,7 +37,7 @@ from tests.conftest import (
     customer_request,
     make_white_label,
 )
-from tests.support.api_processes import settings_environment
+from tests.support.worker_processes import settings_environment
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 ROOT = Path(__file__).resolve().parents[2]

@@ -18,7 +18,13 @@ from runtime.temporal import connect, metrics_runtime
 from starter.api.app import create_app
 from starter.signups import SignupService
 from store.engine import SessionFactory
-from tests.conftest import WhiteLabelFixture, customer_request, free_port, make_white_label
+from tests.conftest import (
+    WhiteLabelFixture,
+    customer_request,
+    free_port,
+    in_process,
+    make_white_label,
+)
 from tests.support.self_serve_helpers import signed
 from worker import build_worker
 
@@ -135,9 +141,7 @@ async def test_with_a_metrics_token_the_api_answers_only_a_scraper_that_sends_it
     token = "metrics-" + "x" * 32
     guarded = settings.model_copy(update={"metrics_token": SecretStr(token)})
     app = create_app(guarded, sessions, client)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://api"
-    ) as http:
+    async with in_process(app) as http:
         anonymous = await http.get("/metrics")
         wrong = await http.get("/metrics", headers={"Authorization": "Bearer metrics-wrong"})
         scraper = await http.get("/metrics", headers={"Authorization": f"Bearer {token}"})

@@ -18,7 +18,7 @@ from domain.settings import Settings
 from domain.signup import workflow_id_for
 from starter.api.app import create_app
 from store.engine import SessionFactory
-from tests.conftest import WhiteLabelFixture
+from tests.conftest import WhiteLabelFixture, in_process
 from tests.support.self_serve_helpers import mails_to, start_signup
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -125,10 +125,7 @@ async def test_a_customer_view_links_the_temporal_ui_only_where_the_operator_set
     """A reseller need not learn an internal host from a default (issue 18, item 6)."""
     signup = await start_signup(api, white_label)
     unset = Settings(**settings.model_dump(exclude={"temporal_ui_url"}))
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=create_app(unset, sessions, client)),
-        base_url="http://api",
-    ) as without_ui:
+    async with in_process(create_app(unset, sessions, client)) as without_ui:
         plain = await without_ui.get(
             f"/v1/customers/{signup.customer_id}", headers=white_label.headers
         )

@@ -24,8 +24,8 @@ from store.engine import SessionFactory
 from store.migrate import head_revision
 from store.schema import Customer, PhoneNumber, Plan, WhiteLabel, WlUser
 from tests.conftest import WhiteLabelFixture, customer_request
-from tests.support.api_processes import settings_environment
 from tests.support.self_serve_helpers import customer, mails_to, start_signup, until_status
+from tests.support.worker_processes import settings_environment
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 ROOT = Path(__file__).resolve().parents[2]

@@ -23,23 +23,25 @@ from tests.support.step_history import attempts_of
 from tests.support.worker_processes import (
     ROOT,
     process_environment,
+    settings_environment,
     start_worker,
     stop,
-    worker_environment,
 )
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
+PROCESSES = [["worker.py"], ["-m", "starter", "api", "--port", "0"]]
 
 
-@pytest.mark.parametrize("command", [["worker.py"], ["-m", "starter", "api", "--port", "0"]])
-async def test_processes_refuse_an_unmigrated_database_with_one_line(
-    tmp_path: Path, command: list[str]
-) -> None:
+async def refusal_at_start(command: list[str], tmp_path: Path, **variables: str) -> str:
+    """Runs the process on an empty database until it exits; it must exit 1 with one line on
+    standard error, which is returned."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         *command,
         cwd=ROOT,
-        env=process_environment(DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"),
+        env=process_environment(
+            DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}", **variables
+        ),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
@@ -48,8 +50,17 @@ async def test_processes_refuse_an_unmigrated_database_with_one_line(
     assert process.returncode == 1
     lines = stderr.decode().strip().splitlines()
     assert len(lines) == 1
-    assert "not migrated" in lines[0]
-    assert "python -m starter db upgrade" in lines[0]
+    return lines[0]
+
+
+@pytest.mark.parametrize("command", PROCESSES)
+async def test_processes_refuse_an_unmigrated_database_with_one_line(
+    tmp_path: Path, command: list[str]
+) -> None:
+    line = await refusal_at_start(command, tmp_path)
+
+    assert "not migrated" in line
+    assert "python -m starter db upgrade" in line
 
 
 async def test_a_separate_worker_process_provisions_a_signup_and_stops_on_sigterm(
@@ -72,49 +83,23 @@ async def test_a_separate_worker_process_provisions_a_signup_and_stops_on_sigter
     assert worker.returncode == 0
 
 
-@pytest.mark.parametrize("command", [["worker.py"], ["-m", "starter", "api", "--port", "0"]])
+@pytest.mark.parametrize("command", PROCESSES)
 async def test_processes_refuse_to_start_without_an_activation_secret(
     tmp_path: Path, command: list[str]
 ) -> None:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        *command,
-        cwd=ROOT,
-        env=process_environment(
-            DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}", ACTIVATION_SECRET=""
-        ),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    line = await refusal_at_start(command, tmp_path, ACTIVATION_SECRET="")
 
-    assert process.returncode == 1
-    lines = stderr.decode().strip().splitlines()
-    assert len(lines) == 1
-    assert "ACTIVATION_SECRET: required" in lines[0]
+    assert "ACTIVATION_SECRET: required" in line
 
 
-@pytest.mark.parametrize("command", [["worker.py"], ["-m", "starter", "api", "--port", "0"]])
+@pytest.mark.parametrize("command", PROCESSES)
 async def test_processes_refuse_to_start_without_a_payload_key_unless_encryption_is_off(
     tmp_path: Path, command: list[str]
 ) -> None:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        *command,
-        cwd=ROOT,
-        env=process_environment(
-            DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}", TEMPORAL_ENCRYPTION_KEY=""
-        ),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    line = await refusal_at_start(command, tmp_path, TEMPORAL_ENCRYPTION_KEY="")
 
-    assert process.returncode == 1
-    lines = stderr.decode().strip().splitlines()
-    assert len(lines) == 1
-    assert "TEMPORAL_ENCRYPTION_KEY: required" in lines[0]
-    assert "TEMPORAL_ENCRYPTION=off" in lines[0]
+    assert "TEMPORAL_ENCRYPTION_KEY: required" in line
+    assert "TEMPORAL_ENCRYPTION=off" in line
 
 
 async def test_an_api_with_encryption_switched_off_says_so_at_start_and_on_readyz(
@@ -140,7 +125,7 @@ async def test_a_worker_with_encryption_switched_off_says_so_at_start(
 ) -> None:
     log_file = tmp_path / "worker.log"
     environment = {
-        **worker_environment(
+        **settings_environment(
             settings.model_copy(update={"temporal_task_queue": f"off-{uuid.uuid4()}"})
         ),
         "TEMPORAL_ENCRYPTION": "off",

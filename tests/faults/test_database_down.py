@@ -25,7 +25,7 @@ from domain.signup import workflow_id_for
 from starter.api.app import create_app
 from store.engine import SessionFactory, create_engine, create_session_factory, is_sqlite
 from store.schema import Customer
-from tests.conftest import WhiteLabelFixture, customer_request
+from tests.conftest import WhiteLabelFixture, customer_request, in_process
 from tests.support.after_step import AfterStep
 from tests.support.holdings import holdings_of
 from tests.support.self_serve_helpers import intent_event, link_in, mails_to, signed
@@ -118,8 +118,7 @@ async def test_the_api_answers_503_while_the_database_is_down_and_writes_nothing
     body = customer_request()
     business = str(body["business"]["name"])  # type: ignore[index]
     idempotent = {**white_label.headers, "Idempotency-Key": f"order-{uuid.uuid4()}"}
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://api", timeout=30) as api:
+    async with in_process(app, timeout=30) as api:
         await down.proxy.cut()
         created = await api.post("/v1/customers", json=body, headers=idempotent)
         listed = await api.get("/v1/customers", headers=white_label.headers)
@@ -166,8 +165,7 @@ async def test_the_activation_page_asks_the_customer_to_try_again_while_the_data
     link = link_in(email)
     down = behind_proxy
     app = create_app(down.settings, down.sessions, client)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://api", timeout=30) as page:
+    async with in_process(app, timeout=30) as page:
         await down.proxy.cut()
         shown = await page.get(link.path, params={"token": link.token})
         await down.proxy.restore()

@@ -37,7 +37,14 @@ from starter.api.app import create_app
 from starter.api.codec import ui_origin
 from starter.signups import SignupService
 from store.engine import SessionFactory
-from tests.conftest import WhiteLabelFixture, customer_request, free_port, make_white_label, serving
+from tests.conftest import (
+    WhiteLabelFixture,
+    customer_request,
+    free_port,
+    in_process,
+    make_white_label,
+    serving,
+)
 from tests.support.self_serve_helpers import activate_from_email, until_status
 
 ASYNC = pytest.mark.asyncio(loop_scope="session")
@@ -360,11 +367,6 @@ async def test_outside_development_without_an_operator_key_the_codec_server_does
     assert response.status_code == 404
 
 
-def in_process(settings: Settings, sessions: SessionFactory, client: Client) -> httpx.AsyncClient:
-    app = create_app(settings, sessions, client)
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api")
-
-
 @ASYNC
 async def test_with_encryption_switched_off_the_codec_server_does_not_exist(
     settings: Settings, sessions: SessionFactory, client: Client
@@ -376,7 +378,7 @@ async def test_with_encryption_switched_off_the_codec_server_does_not_exist(
             "operator_api_key": SecretStr(OPERATOR_KEY),
         }
     )
-    async with in_process(off, sessions, client) as api:
+    async with in_process(create_app(off, sessions, client)) as api:
         response = await api.post(
             "/codec/decode",
             json={"payloads": []},
@@ -396,7 +398,7 @@ async def test_in_development_the_ui_and_cli_open_payloads_without_a_key_but_no_
     assert codec is not None
     original = plain_payload("aroha@customer.example.com")
     sealed = as_json(await codec.encode([original]))
-    async with in_process(development, sessions, client) as api:
+    async with in_process(create_app(development, sessions, client)) as api:
         from_ui = await api.post("/codec/decode", json=sealed, headers={"Origin": UI_ORIGIN})
         from_cli = await api.post("/codec/decode", json=sealed)
         from_elsewhere = await api.post(

@@ -1,47 +1,14 @@
 """The API as the separate `python -m starter api` process an operator runs, for the fault tests."""
 
 import asyncio
-import json
 import sys
 import time
 from pathlib import Path
 
 import httpx
-from pydantic import SecretStr
 
 from domain.settings import Settings
-from tests.support.worker_processes import ROOT, process_environment
-
-
-def settings_environment(settings: Settings) -> dict[str, str]:
-    """Every setting as the environment variable that sets it, so the process runs with exactly
-    the test's settings (its database, task queue, limits and secrets)."""
-    shown = settings.model_dump(mode="json")
-    variables: dict[str, str] = {}
-    for name, value in shown.items():
-        actual = getattr(settings, name)
-        if isinstance(actual, list):
-            # Lists are read comma-separated (NoDecode), secrets among them too.
-            value = ",".join(
-                _plain(item, shown_item) for item, shown_item in zip(actual, value, strict=True)
-            )
-        else:
-            value = _plain(actual, value)
-        variables[name.upper()] = value
-    return process_environment(**variables)
-
-
-def _plain(actual: object, shown: object) -> str:
-    """The text a setting's environment variable holds; "" (unset) for None."""
-    if isinstance(actual, SecretStr):
-        return actual.get_secret_value()
-    if shown is None:
-        return ""
-    if isinstance(shown, bool):
-        return str(shown).lower()
-    if isinstance(shown, dict):
-        return json.dumps(shown)
-    return str(shown)
+from tests.support.worker_processes import ROOT, settings_environment
 
 
 async def start_api(

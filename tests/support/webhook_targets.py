@@ -12,6 +12,7 @@ from domain.addresses import IPAddress
 from domain.settings import Settings
 from starter.api.app import create_app
 from store.engine import SessionFactory
+from tests.conftest import in_process
 
 PUBLIC = ipaddress.ip_address("93.184.215.14")
 ANSWERS: dict[str, list[IPAddress]] = {
@@ -35,7 +36,5 @@ async def production_api(
     """The API as production runs it: WEBHOOK_ALLOW_PRIVATE_TARGETS off."""
     own = settings.model_copy(update={"webhook_allow_private_targets": False, **changes})
     app = create_app(own, sessions, client, resolver=chosen_answers)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://api"
-    ) as http:
+    async with in_process(app) as http:
         yield http

@@ -1,6 +1,8 @@
-"""Workers as the separate `python worker.py` processes an operator runs, for the fault tests."""
+"""Workers as the separate `python worker.py` processes an operator runs, for the fault tests, and
+the environment that gives any process of the service the test's settings."""
 
 import asyncio
+import json
 import os
 import sys
 import time
@@ -12,20 +14,6 @@ from domain.settings import Settings
 from tests.conftest import ACTIVATION_SECRET, TEST_ENCRYPTION_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
-# The settings a worker process needs, passed as the environment variables it reads.
-WORKER_SETTINGS = (
-    "database_url",
-    "temporal_address",
-    "temporal_task_queue",
-    "smtp_host",
-    "smtp_port",
-    "mail_from",
-    "public_base_url",
-    "activation_secret",
-    "stripe_secret_key",
-    "stripe_api_base",
-    "temporal_encryption_key",
-)
 
 
 def process_environment(**variables: str) -> dict[str, str]:
@@ -36,14 +24,35 @@ def process_environment(**variables: str) -> dict[str, str]:
     return {key: value for key, value in environment.items() if value}
 
 
-def worker_environment(settings: Settings) -> dict[str, str]:
+def settings_environment(settings: Settings) -> dict[str, str]:
+    """Every setting as the environment variable that sets it, so the process runs with exactly
+    the test's settings (its database, task queue, limits and secrets)."""
+    shown = settings.model_dump(mode="json")
     variables: dict[str, str] = {}
-    for name in WORKER_SETTINGS:
-        value = getattr(settings, name)
-        if isinstance(value, SecretStr):
-            value = value.get_secret_value()
-        variables[name.upper()] = "" if value is None else str(value)
+    for name, value in shown.items():
+        actual = getattr(settings, name)
+        if isinstance(actual, list):
+            # Lists are read comma-separated (NoDecode), secrets among them too.
+            value = ",".join(
+                _plain(item, shown_item) for item, shown_item in zip(actual, value, strict=True)
+            )
+        else:
+            value = _plain(actual, value)
+        variables[name.upper()] = value
     return process_environment(**variables)
+
+
+def _plain(actual: object, shown: object) -> str:
+    """The text a setting's environment variable holds; "" (unset) for None."""
+    if isinstance(actual, SecretStr):
+        return actual.get_secret_value()
+    if shown is None:
+        return ""
+    if isinstance(shown, bool):
+        return str(shown).lower()
+    if isinstance(shown, dict):
+        return json.dumps(shown)
+    return str(shown)
 
 
 async def start_worker(
@@ -55,7 +64,7 @@ async def start_worker(
 ) -> asyncio.subprocess.Process:
     """`python worker.py`; with `trip_after`, the tripwire worker that freezes after that step;
     with `log_file`, what it logs is kept there."""
-    environment = worker_environment(settings)
+    environment = settings_environment(settings)
     command = ["worker.py"]
     if trip_after is not None:
         assert tripped is not None

@@ -38,7 +38,7 @@ from tests.cli.test_cli import starter
 from tests.conftest import WhiteLabelFixture, customer_request
 from tests.support.histories_helpers import assert_replays
 from tests.support.self_serve_helpers import activate_from_email, customer, stripe_sdk, until_status
-from tests.support.worker_processes import ROOT, stop, worker_environment
+from tests.support.worker_processes import ROOT, settings_environment, stop
 from workflows.erasure import AbandonedSignupErasureWorkflow
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -385,7 +385,7 @@ async def start_worker_process(settings: Settings, retention: str) -> asyncio.su
         sys.executable,
         "worker.py",
         cwd=ROOT,
-        env={**worker_environment(settings), "ERASURE_RETENTION": retention},
+        env={**settings_environment(settings), "ERASURE_RETENTION": retention},
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL,
     )

@@ -23,6 +23,7 @@ from tests.conftest import (
     WhiteLabelFixture,
     customer_request,
     free_port,
+    in_process,
     make_white_label,
     send_webhooks_to,
 )
@@ -474,8 +475,7 @@ async def test_a_self_serve_signup_not_yet_written_in_time_is_answered_202_with_
     idle = settings.model_copy(
         update={"api_wait_seconds": 0.5, "temporal_task_queue": f"unserved-{uuid.uuid4()}"}
     )
-    transport = httpx.ASGITransport(app=create_app(idle, sessions, client))
-    async with httpx.AsyncClient(transport=transport, base_url="http://api", timeout=30) as api:
+    async with in_process(create_app(idle, sessions, client), timeout=30) as api:
         response = await api.post(
             "/v1/customers", json=customer_request(path="self_serve"), headers=white_label.headers
         )
