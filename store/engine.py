@@ -30,12 +30,13 @@ def _ensure_sqlite_folder(url: str) -> None:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers run beside the single writer; busy_timeout makes writers queue
-    # instead of failing at once when the API and the worker write together.
+    # instead of failing at once when the API and the worker write together; 30 s outlasts a
+    # writer slowed by a loaded machine (a CLI run beside a worker replaying every task).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 

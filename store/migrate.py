@@ -10,6 +10,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from store.engine import READ_ONLY_OPTION
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 UPGRADE_COMMAND = "python -m starter db upgrade"
 
@@ -53,7 +55,8 @@ async def upgrade(engine: AsyncEngine) -> None:
 
 async def ensure_migrated(engine: AsyncEngine) -> None:
     """Refuses to run against a database whose schema is not at the code's head revision."""
-    async with engine.connect() as connection:
+    # Only a read: on SQLite it must not queue for the write lock behind a busy worker.
+    async with engine.execution_options(**{READ_ONLY_OPTION: True}).connect() as connection:
         current = await connection.run_sync(_current_revision)
     if current != head_revision():
         raise DatabaseNotMigrated(
