@@ -13,6 +13,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from activities.accounts import AccountActivities
 from activities.balances import BalanceActivities
 from activities.concise_failures import ConciseFailures
+from activities.console_mail import ConsoleMailActivities
 from activities.conversion import ConversionActivities
 from activities.email import EmailActivities
 from activities.erasure import ErasureActivities
@@ -35,6 +36,7 @@ from runtime.stripe_client import stripe_client
 from runtime.temporal import connect, metrics_runtime
 from runtime.validators import warm_up_validators
 from store.engine import SessionFactory, create_engine, create_session_factory
+from workflows.console_sign_in import ConsoleSignInWorkflow
 from workflows.erasure import AbandonedSignupErasureWorkflow
 from workflows.handover import AccountHandoverWorkflow
 from workflows.late_payment import LatePaymentRefundWorkflow
@@ -51,6 +53,7 @@ WORKFLOWS: Sequence[type] = (
     WebhookDeliveryWorkflow,
     OutboxDispatchWorkflow,
     AccountHandoverWorkflow,
+    ConsoleSignInWorkflow,
 )
 
 # Validation libraries the domain models load lazily: deterministic, and heavy to re-import
@@ -108,6 +111,16 @@ def build_activities(settings: Settings, sessions: SessionFactory) -> list[Any]:
         if settings.activation_secret
         else None,
     )
+    console_mail = ConsoleMailActivities(
+        sessions,
+        mailer,
+        settings.mail_from,
+        public_base_url=settings.public_base_url,
+        activation_secret=settings.activation_secret.get_secret_value().encode()
+        if settings.activation_secret
+        else None,
+        verified_sender_domains=settings.mail_verified_sender_domains,
+    )
     stripe = stripe_client(settings)
     payments = PaymentActivities(sessions, stripe, localstripe=settings.stripe_api_base is not None)
     balances = BalanceActivities(sessions)
@@ -148,6 +161,7 @@ def build_activities(settings: Settings, sessions: SessionFactory) -> list[Any]:
         webhooks.dispatch_outbox,
         webhooks.deliver_webhook,
         webhooks.mark_delivery_failed,
+        console_mail.send_console_sign_in,
     ]
 
 

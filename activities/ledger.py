@@ -23,6 +23,11 @@ def signup_reversal_key(customer_id: object) -> str:
     return f"{signup_charge_key(customer_id)}:reversal"
 
 
+def signup_charge(plan: Plan) -> Decimal:
+    """What a WL-managed signup charges the white label: the setup fee and the first month."""
+    return plan.setup_fee + plan.monthly_fee
+
+
 async def balance_owed(session: AsyncSession, white_label_id: object) -> Decimal:
     """What the white label owes now: the sum of its charges less reversals."""
     total = await session.scalar(
@@ -60,7 +65,7 @@ async def debit_signup_charges_in(session: AsyncSession, data: DebitInput) -> De
             f"plan {plan.code!r} is priced in {plan.currency}, "
             f"the white label is billed in {white_label.currency}",
         )
-    amount = plan.setup_fee + plan.monthly_fee
+    amount = signup_charge(plan)
     owed = await balance_owed(session, white_label.id)
     if owed + amount > white_label.credit_limit:
         raise refuse(

@@ -14,16 +14,19 @@ DEMO_NAME = "Demo Telecom"
 DEMO_PLAN = "business-5"
 
 
+DEMO_ADMIN_EMAIL = "admin@demo-telecom.example"
+
+
 async def seed_demo(sessions: SessionFactory, remembered: Path) -> dict[str, str]:
     if remembered.exists():
         demo: dict[str, str] = json.loads(remembered.read_text())
         async with sessions() as session:
             if await session.get(WhiteLabel, uuid.UUID(demo["white_label_id"])) is not None:
-                return demo
+                return {"admin_email": DEMO_ADMIN_EMAIL, **demo}
     created = await admin.create_white_label(
         sessions,
         name=DEMO_NAME,
-        admin_email="admin@demo-telecom.example",
+        admin_email=DEMO_ADMIN_EMAIL,
         currency="NZD",
         credit_limit=Decimal("5000.00"),
     )
@@ -68,6 +71,7 @@ async def seed_demo(sessions: SessionFactory, remembered: Path) -> dict[str, str
         "white_label_id": str(created.white_label_id),
         "white_label_name": DEMO_NAME,
         "admin_user_id": str(created.admin_user_id),
+        "admin_email": DEMO_ADMIN_EMAIL,
         "api_key": created.api_key,
         "plan_code": DEMO_PLAN,
     }

@@ -228,6 +228,7 @@ def _banner(settings: Settings, demo: dict[str, str]) -> str:
     return f"""
 Local stack is up. Ctrl-C stops everything.
 
+  Console          {api}/console
   API              {api}
   API docs         {api}/docs
   Temporal Web UI  {settings.temporal_ui_url} (payloads sealed at rest, shown decoded)
@@ -236,6 +237,10 @@ Local stack is up. Ctrl-C stops everything.
   Stripe (fake)    {settings.stripe_api_base}
   Demo WL          {demo["white_label_name"]} ({demo["white_label_id"]})
   Demo admin key   {demo["api_key"]}
+
+Sign in to the console as the demo administrator: open {api}/console, enter
+{demo["admin_email"]}, press "Email me a sign-in link" and open the link from the
+Mailbox ({api}/dev/mail). It works once, for 15 minutes.
 
 Create an active WL-managed customer:
 
@@ -329,7 +334,8 @@ async def run_dev_stack(json_output: bool = False) -> None:
         )
         await _wait_for_http(f"http://127.0.0.1:{settings.api_port}/readyz", processes, "the API")
         if json_output:
-            print(json.dumps({**demo, "api": f"http://localhost:{settings.api_port}"}), flush=True)
+            api = f"http://localhost:{settings.api_port}"
+            print(json.dumps({**demo, "api": api, "console": f"{api}/console"}), flush=True)
             await _until_stopped(processes)
         else:
             print(_banner(settings, demo), flush=True)

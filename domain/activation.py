@@ -1,4 +1,4 @@
-"""Emailed links (activation, and the hand-over invitation): an HMAC, never stored anywhere.
+"""Emailed links (activation, hand-over invitation, console sign-in): an HMAC, never stored.
 
 The token is an HMAC of the link's purpose, the customer id and the link version, recomputed
 from `ACTIVATION_SECRET` whenever it is needed, so it never enters Temporal history, the
@@ -24,6 +24,7 @@ _TOKEN = re.compile(r"^v([1-9][0-9]{0,15})\.([A-Za-z0-9_-]{43})$")
 class LinkPurpose(StrEnum):
     ACTIVATION = "activate"
     HANDOVER = "handover"
+    CONSOLE_SIGN_IN = "console/sign-in"
 
 
 def _mac(secret: bytes, customer_id: uuid.UUID, link_version: int, purpose: LinkPurpose) -> str:

@@ -153,6 +153,27 @@ class Settings(BaseSettings):
         description="How long an expired or cancelled self-serve signup keeps its contact data.",
     )
 
+    console_sign_in_ttl: Duration = Field(
+        default=timedelta(minutes=15),
+        description="How long an emailed console sign-in link works (once).",
+    )
+    console_session_idle: Duration = Field(
+        default=timedelta(minutes=30),
+        description="A console session ends after this long without a request.",
+    )
+    console_session_max: Duration = Field(
+        default=timedelta(hours=12),
+        description="A console session ends this long after signing in, however busy.",
+    )
+    console_sign_in_per_address: str = Field(
+        default="20/15 minutes",
+        description="Console sign-in links one client address may ask for.",
+    )
+    console_sign_in_per_email: str = Field(
+        default="5/15 minutes",
+        description="Console sign-in links anyone may ask for one email address.",
+    )
+
     activation_requests_per_address: str = Field(
         default="300/minute",
         description="Requests one client address may make to the activation pages.",
@@ -267,6 +288,8 @@ class Settings(BaseSettings):
         "activation_failures_per_address",
         "activation_failures_per_customer",
         "api_rate_limit",
+        "console_sign_in_per_address",
+        "console_sign_in_per_email",
     )
     @classmethod
     def _rate(cls, value: str) -> str:
@@ -278,7 +301,15 @@ class Settings(BaseSettings):
             raise ValueError("must be a rate like 10/15 minutes") from None
         return value
 
-    @field_validator("activation_ttl", "payment_ttl", "handover_ttl", "erasure_retention")
+    @field_validator(
+        "activation_ttl",
+        "payment_ttl",
+        "handover_ttl",
+        "erasure_retention",
+        "console_sign_in_ttl",
+        "console_session_idle",
+        "console_session_max",
+    )
     @classmethod
     def _positive(cls, value: timedelta) -> timedelta:
         if value <= timedelta(0):

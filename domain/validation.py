@@ -7,8 +7,11 @@ from collections.abc import Sequence
 
 
 def field_path(location: Sequence[object]) -> str:
-    """`contact.email` from pydantic's location; the class names unions add are left out."""
-    return ".".join(str(part) for part in location if not str(part)[:1].isupper())
+    """`contact.email` from pydantic's location; what unions add (a member's class name, or
+    `function-after[_unique(), NumberList]` for a member with a validator) is left out."""
+    return ".".join(
+        str(part) for part in location if not str(part)[:1].isupper() and "[" not in str(part)
+    )
 
 
 def field_message(message: str) -> str:

@@ -33,6 +33,23 @@ async def callers_customer(
     return customer
 
 
+async def record_shown(
+    sessions: SessionFactory, caller: Caller, customer_ids: list[uuid.UUID], route: str
+) -> None:
+    """The views carry contact data: the audit trail says who was shown whose, one row per
+    customer shown (the API and the console alike; the CLI names the operator instead)."""
+    if not customer_ids:
+        return
+    async with sessions.begin() as session:
+        audit.record_reads(
+            session,
+            white_label_id=caller.white_label_id,
+            customer_ids=customer_ids,
+            actor=f"wl_user:{caller.user_id}",
+            route=route,
+        )
+
+
 async def record_request(
     sessions: SessionFactory, caller: Caller, customer_id: uuid.UUID, action: str
 ) -> None:

@@ -1,5 +1,6 @@
 """How often one client address, and how often anyone for one customer, may knock on the
-emailed links (activation, invitation); and how often one API key may call `/v1`.
+emailed links (activation, invitation); how often one API key may call `/v1`; and how often
+console sign-in links may be asked for.
 
 Tokens are 256-bit MACs, so guessing is hopeless anyway; the limits keep a flood from becoming
 load on Temporal and the database, and make any guessing visible. A link whose MAC verifies is
@@ -10,6 +11,7 @@ window slides and ends by itself. Counters live in the configured `limits` stora
 the pages.
 """
 
+import hashlib
 import math
 import time
 import uuid
@@ -37,6 +39,8 @@ class AttemptLimits:
         self._failures_per_address = parse(settings.activation_failures_per_address)
         self._failures_per_customer = parse(settings.activation_failures_per_customer)
         self._api_calls = parse(settings.api_rate_limit)
+        self._sign_ins_per_address = parse(settings.console_sign_in_per_address)
+        self._sign_ins_per_email = parse(settings.console_sign_in_per_email)
 
     async def admit(self, address: str) -> Refusal | None:
         """Counts the request; refuses it if the address is over a limit."""
@@ -69,6 +73,19 @@ class AttemptLimits:
         calls = (self._api_calls, "api-calls", str(user_id))
         if not await self._limiter.hit(*calls):
             return await self._refusal(*calls)
+        return None
+
+    async def admit_console_sign_in(self, address: str, email: str) -> Refusal | None:
+        """Counts one request for a console sign-in link, by the client's address and by the
+        email address asked for (whether or not it belongs to anyone): a flood can neither
+        fill an inbox nor walk through addresses."""
+        per_address = (self._sign_ins_per_address, "console-sign-in", f"address:{address}")
+        if not await self._limiter.hit(*per_address):
+            return await self._refusal(*per_address)
+        digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()
+        per_email = (self._sign_ins_per_email, "console-sign-in", f"email:{digest}")
+        if not await self._limiter.hit(*per_email):
+            return await self._refusal(*per_email)
         return None
 
     async def _refusal(self, item: RateLimitItem, namespace: str, key: str) -> Refusal:

@@ -310,3 +310,34 @@ class WebhookDelivery(Base):
     last_error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     delivered_at: Mapped[datetime | None]
+
+
+class ConsoleSignIn(Base):
+    """One emailed console sign-in link: usable once, until `expires_at`.
+
+    The link's token is a MAC of this row's id (see domain.activation), so nothing secret is
+    stored; `used_at` is set in the transaction that opens the session, so a link signs in once.
+    """
+
+    __tablename__ = "console_sign_ins"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("wl_users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    emailed_at: Mapped[datetime | None]
+    used_at: Mapped[datetime | None]
+
+
+class ConsoleSession(Base):
+    """A signed-in console browser. The cookie holds a random token; only its digest is here."""
+
+    __tablename__ = "console_sessions"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("wl_users.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]

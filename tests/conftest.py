@@ -216,6 +216,8 @@ def settings(
         activation_failures_per_address=GENEROUS,
         activation_failures_per_customer=GENEROUS,
         api_rate_limit=GENEROUS,
+        console_sign_in_per_address=GENEROUS,
+        console_sign_in_per_email=GENEROUS,
         # Receivers listen on loopback; tests/workflows/test_webhook_targets.py checks the
         # production rule on an API and worker of its own.
         webhook_allow_private_targets=True,

@@ -26,10 +26,12 @@ from starter.api import (
 )
 from starter.api.access_log import AccessLog
 from starter.api.codec import codec_app
+from starter.api.console import install_console
 from starter.api.dependencies import Services
 from starter.api.errors import install_error_handlers
 from starter.api.metrics import ApiMetrics
 from starter.attempt_limits import AttemptLimits
+from starter.console_access import ConsoleAccess
 from starter.handover import Handovers
 from starter.signups import PendingSignups, SignupService
 from starter.stripe_events import StripeEvents
@@ -68,6 +70,7 @@ def create_app(
         handovers=Handovers(temporal, sessions, settings),
         attempt_limits=AttemptLimits(settings),
         metrics=ApiMetrics(),
+        console=ConsoleAccess(temporal, sessions, settings),
         resolver=resolver,
     )
     install_error_handlers(app)
@@ -86,6 +89,7 @@ def create_app(
     app.include_router(activation_pages.router)
     app.include_router(activation_pages.calls)
     app.include_router(invitation_pages.router)
+    install_console(app)
     for router in extra_routers:
         app.include_router(router)
     app.mount("/codec", codec_app(settings))

@@ -5,17 +5,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
 
 from domain.conversion import ConvertToWlManagedRequest
 from domain.customer import CreateCustomerRequest, CustomerList, CustomerView, WorkflowLink
 from domain.enums import CustomerStatus
 from domain.signup import workflow_id_for
+from starter.administration import record_shown
 from starter.api.dependencies import AppServices, AuthenticatedCaller
 from starter.api.errors import ErrorEnvelope, error_response
+from starter.customer_search import MAX_SEARCH, customers_query
 from starter.views import customer_view, customer_views
-from store import audit
-from store.schema import Customer
 
 router = APIRouter(prefix="/v1/customers", tags=["customers"])
 
@@ -83,7 +82,7 @@ async def get_customer(
         view = await customer_view(session, customer_id, caller.white_label_id, app.settings)
     if view is None:
         return error_response(404, "NotFound", "no such customer")
-    await _record_reads(app, caller, [customer_id], "GET /v1/customers/{id}")
+    await record_shown(app.sessions, caller, [customer_id], "GET /v1/customers/{id}")
     return view
 
 
@@ -92,34 +91,28 @@ async def list_customers(
     app: AppServices,
     caller: AuthenticatedCaller,
     status: CustomerStatus | None = None,
+    search: Annotated[
+        str | None,
+        Query(
+            max_length=MAX_SEARCH,
+            description="Part of the business name, a contact name, the contact email or a "
+            "number; case does not matter.",
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> CustomerList:
-    query = select(Customer).where(Customer.white_label_id == caller.white_label_id)
-    if status is not None:
-        query = query.where(Customer.status == status.value)
-    query = query.order_by(Customer.created_at.desc(), Customer.id).limit(limit).offset(offset)
+    """Newest first."""
+    query = customers_query(
+        caller.white_label_id, status=status, search=search, limit=limit, offset=offset
+    )
     async with app.reading_sessions() as session:
         customers = list(await session.scalars(query))
         views = await customer_views(session, customers, app.settings)
-    await _record_reads(app, caller, [view.customer_id for view in views], "GET /v1/customers")
+    await record_shown(
+        app.sessions, caller, [view.customer_id for view in views], "GET /v1/customers"
+    )
     return CustomerList(customers=views)
-
-
-async def _record_reads(
-    app: AppServices, caller: AuthenticatedCaller, customer_ids: list[uuid.UUID], route: str
-) -> None:
-    """The views carry contact data: the audit trail says who was shown whose."""
-    if not customer_ids:
-        return
-    async with app.sessions.begin() as session:
-        audit.record_reads(
-            session,
-            white_label_id=caller.white_label_id,
-            customer_ids=customer_ids,
-            actor=f"wl_user:{caller.user_id}",
-            route=route,
-        )
 
 
 async def _view_or_404(
@@ -134,7 +127,7 @@ async def _view_or_404(
         view = await customer_view(session, customer_id, caller.white_label_id, app.settings)
     if view is None:
         return error_response(404, "NotFound", "no such customer")
-    await _record_reads(app, caller, [customer_id], route)
+    await record_shown(app.sessions, caller, [customer_id], route)
     return JSONResponse(view.model_dump(mode="json"), status_code=status_code)
 
 

@@ -13,6 +13,7 @@ from starter.activation import Activation
 from starter.api.metrics import ApiMetrics
 from starter.attempt_limits import AttemptLimits
 from starter.auth import Caller, caller_for_key
+from starter.console_access import ConsoleAccess
 from starter.handover import Handovers
 from starter.signups import PendingSignups, SignupService
 from starter.stripe_events import StripeEvents
@@ -32,6 +33,7 @@ class Services:
     handovers: Handovers
     attempt_limits: AttemptLimits
     metrics: ApiMetrics
+    console: ConsoleAccess
     resolver: Resolver = system_resolver
     """How the API looks up a webhook URL's host (the tests answer chosen addresses)."""
 

@@ -29,6 +29,7 @@ LAUNCH_ARGS = [
 # worker and the page's status polling before the page says the account is active.
 TIMEOUT_MS = 30_000
 expect.set_options(timeout=TIMEOUT_MS)
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 @dataclass(frozen=True)
@@ -94,3 +95,13 @@ def page_errors(page: Page) -> list[str]:
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(f"{error.name}: {error.message}"))
     return errors
+
+
+@pytest.fixture
+def screenshots(tmp_path: Path) -> Path:
+    """Where a test saves what it sees: docs/screenshots/ under `make screenshots`
+    (UPDATE_SCREENSHOTS=1), else the test's temporary directory."""
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        return SCREENSHOTS
+    return tmp_path

@@ -8,10 +8,19 @@ from playwright.async_api import Locator, Page
 from tests.browser.conftest import Screen
 from tests.browser.contrast import AA_NORMAL_TEXT, composite, contrast_ratio, effective_background
 
-# What a customer clicks, types into or tabs to.
-CONTROLS = (
-    "a[href], button, input:not([type=hidden]), select, textarea, [role=button],"
-    " [tabindex]:not([tabindex='-1'])"
+# What a customer clicks, types into or tabs to; not what a page has deliberately taken out
+# with the `hidden` attribute (e.g. fields shown only once a box is unchecked).
+CONTROLS = ", ".join(
+    f"{control}:not([hidden] *)"
+    for control in (
+        "a[href]",
+        "button",
+        "input:not([type=hidden])",
+        "select",
+        "textarea",
+        "[role=button]",
+        "[tabindex]:not([tabindex='-1'])",
+    )
 )
 # localstripe's fake Stripe.js puts its inputs into #card-element, where real Stripe.js puts a
 # cross-origin iframe whose fields Stripe labels itself: they are not the pages' markup, so the
@@ -105,24 +114,32 @@ async def unreachable_controls(
 
 
 async def _tab_order_misses(page: Page, controls: Locator, count: int) -> list[str]:
-    """Presses Tab round the page and names the controls the focus never reached."""
+    """Presses Tab round the page and names the controls the focus never reached.
+
+    A group of radio buttons is one stop, as browsers make it: Tab reaches one of them and the
+    arrow keys move between them, so reaching any radio of a name reaches all of its group.
+    """
     if count == 0:
         return []
     await controls.evaluate_all(
-        "(all) => all.forEach((el, index) => { el.dataset.tabCheck = String(index); })"
+        """(all) => all.forEach((el, index) => {
+          el.dataset.tabCheck = el.type === "radio" && el.name ? "radio:" + el.name : String(index);
+        })"""
     )
+    stops: list[str] = await controls.evaluate_all("(all) => all.map((el) => el.dataset.tabCheck)")
+    wanted = set(stops)
     reached: set[str] = set()
     for _ in range(2 * count + 4):  # round the page twice, past the browser's own stops
         await page.keyboard.press("Tab")
-        index = await page.evaluate("() => document.activeElement?.dataset?.tabCheck ?? null")
-        if index is not None:
-            reached.add(index)
-        if len(reached) == count:
+        stop = await page.evaluate("() => document.activeElement?.dataset?.tabCheck ?? null")
+        if stop is not None:
+            reached.add(stop)
+        if reached >= wanted:
             return []
     return [
         f"{await describe(controls.nth(index))} cannot be reached with the Tab key"
-        for index in range(count)
-        if str(index) not in reached
+        for index, stop in enumerate(stops)
+        if stop not in reached
     ]
 
 
@@ -212,3 +229,13 @@ async def low_contrast(page: Page) -> list[str]:
                 f" rgb{foreground} on rgb{background}, under {AA_NORMAL_TEXT}:1"
             )
     return problems
+
+
+async def page_problems(page: Page, screen: Screen) -> list[str]:
+    """Every check above, for a page as it is now on this screen."""
+    return [
+        *await horizontal_overflow(page, screen),
+        *await unreachable_controls(page, screen),
+        *await unlabelled_fields(page),
+        *await low_contrast(page),
+    ]

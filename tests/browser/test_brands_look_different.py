@@ -4,7 +4,6 @@ Screenshots go to the test's temporary directory; with UPDATE_SCREENSHOTS=1 (`ma
 screenshots`) to docs/screenshots/ as `brand-{name}-{page}-{width}x{height}.png`.
 """
 
-import os
 from pathlib import Path
 
 import httpx
@@ -21,13 +20,8 @@ from tests.support.self_serve_helpers import start_signup
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
-REPO = Path(__file__).resolve().parents[2]
-SCREENSHOTS = REPO / "docs" / "screenshots"
 
-
-async def save(page: Page, name: str, screen: Screen, tmp_path: Path) -> bytes:
-    folder = SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") == "1" else tmp_path
-    folder.mkdir(parents=True, exist_ok=True)
+async def save(page: Page, name: str, screen: Screen, folder: Path) -> bytes:
     return await page.screenshot(path=folder / f"{name}-{screen.name}.png", full_page=True)
 
 
@@ -51,7 +45,7 @@ async def test_two_white_labels_show_their_customers_different_pages(
     mail_sink: MailSink,
     page: Page,
     screen: Screen,
-    tmp_path: Path,
+    screenshots: Path,
 ) -> None:
     shots: dict[str, bytes] = {}
     for look in (KIWI, TUI):
@@ -61,9 +55,9 @@ async def test_two_white_labels_show_their_customers_different_pages(
         await shows_its_brand(page, look)
         assert await horizontal_overflow(page, screen) == []
         assert await low_contrast(page) == []
-        shots[look.name] = await save(page, f"brand-{look.name}-activation", screen, tmp_path)
+        shots[look.name] = await save(page, f"brand-{look.name}-activation", screen, screenshots)
         await activate(page)
         await shows_its_brand(page, look)
-        await save(page, f"brand-{look.name}-payment", screen, tmp_path)
+        await save(page, f"brand-{look.name}-payment", screen, screenshots)
 
     assert shots["kiwi"] != shots["tui"]

@@ -80,6 +80,23 @@ async def test_hidden_covered_off_screen_and_untabbable_controls_are_found(page:
     assert 'button#untabbable "Mouse only" cannot be reached with the Tab key' in problems
 
 
+async def test_a_radio_group_is_one_tab_stop_but_a_radio_kept_out_of_it_is_found(
+    page: Page,
+) -> None:
+    await page.set_content(
+        f"""{HEAD}
+        <fieldset><legend>Plan</legend>
+          <label><input type="radio" name="plan" id="basic"> Basic</label>
+          <label><input type="radio" name="plan" id="pro"> Pro</label>
+        </fieldset>
+        <label><input type="radio" name="size" id="small" tabindex="-1"> Small</label>"""
+    )
+
+    problems = await unreachable_controls(page, PHONE, click_timeout_ms=1_000)
+
+    assert problems == ['input#small "on" cannot be reached with the Tab key']
+
+
 async def test_an_unlabelled_field_is_found_but_not_stripes(page: Page) -> None:
     await page.set_content(
         f"""{HEAD}

@@ -5,7 +5,6 @@ Screenshots go to the test's temporary directory; with UPDATE_SCREENSHOTS=1 (`ma
 screenshots`) to docs/screenshots/ as `{page}-{width}x{height}.png`.
 """
 
-import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,12 +27,7 @@ from tests.browser.customer_pages import (
     payment_message,
     until_account_active,
 )
-from tests.browser.page_checks import (
-    horizontal_overflow,
-    low_contrast,
-    unlabelled_fields,
-    unreachable_controls,
-)
+from tests.browser.page_checks import page_problems
 from tests.conftest import WhiteLabelFixture
 from tests.support.handover_helpers import invitations_to, managed_customer
 from tests.support.self_serve_helpers import (
@@ -46,9 +40,6 @@ from tests.support.self_serve_helpers import (
 from tests.support.self_serve_helpers import pay as pay_through_the_api
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
-
-REPO = Path(__file__).resolve().parents[2]
-SCREENSHOTS = REPO / "docs" / "screenshots"
 
 
 @dataclass(frozen=True)
@@ -164,14 +155,6 @@ PAGES: dict[str, Callable[[Customer], Awaitable[None]]] = {
 }
 
 
-@pytest.fixture
-def screenshots(tmp_path: Path) -> Path:
-    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        return SCREENSHOTS
-    return tmp_path
-
-
 @pytest.mark.parametrize("screen", [PHONE, DESKTOP], ids=lambda screen: screen.name)
 @pytest.mark.parametrize("name", PAGES)
 async def test_the_page_fits_the_screen(
@@ -180,11 +163,6 @@ async def test_the_page_fits_the_screen(
     await PAGES[name](customer)
     await page.screenshot(path=screenshots / f"{name}-{screen.name}.png", full_page=True)
 
-    problems = [
-        *await horizontal_overflow(page, screen),
-        *await unreachable_controls(page, screen),
-        *await unlabelled_fields(page),
-        *await low_contrast(page),
-    ]
+    problems = await page_problems(page, screen)
 
     assert problems == [], f"{name} at {screen.name}:\n" + "\n".join(problems)

@@ -28,7 +28,9 @@ class DevStack:
     temporal_address: str
     ui_url: str
     admin_key: str
+    admin_email: str
     plan_code: str
+    console_url: str
 
     @property
     def admin_headers(self) -> dict[str, str]:
@@ -90,7 +92,9 @@ async def dev_stack(folder: Path) -> AsyncIterator[DevStack]:
             temporal_address=f"127.0.0.1:{temporal_port}",
             ui_url=f"http://localhost:{ui_port}",
             admin_key=demo["api_key"],
+            admin_email=demo["admin_email"],
             plan_code=demo["plan_code"],
+            console_url=demo["console"],
         )
     finally:
         if process.returncode is None:

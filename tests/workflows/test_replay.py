@@ -5,12 +5,16 @@ a workflow change is meant to be incompatible (and version the workflow instead,
 the old shape may still be open in production).
 """
 
+import uuid
+
 import httpx
 import pytest
 from temporalio.client import Client, WorkflowHistory
 
 from devstack.mailsink import MailSink
-from tests.conftest import WhiteLabelFixture, customer_request
+from domain.console import console_sign_in_workflow_id
+from tests.conftest import WhiteLabelFixture, api_client, customer_request
+from tests.support.console_helpers import ask_for_link, sign_in_link
 from tests.support.histories_helpers import HISTORIES, assert_replays, replayer
 from tests.support.self_serve_helpers import (
     CARD_DECLINED_ON_CHARGE,
@@ -55,6 +59,8 @@ SAVED = {
     "self_serve_converted",
     # A WL-managed account's administration handed over to the customer by invitation.
     "handover_accepted",
+    # A console sign-in link emailed to a WL user.
+    "console_sign_in_sent",
 }
 
 
@@ -142,3 +148,16 @@ async def test_a_fresh_cancelled_self_serve_history_replays(
     await handle.result()
 
     await assert_replays(await handle.fetch_history(), "self_serve_cancelled_with_start")
+
+
+async def test_a_fresh_console_sign_in_history_replays(
+    api_url: str, client: Client, white_label: WhiteLabelFixture, mail_sink: MailSink
+) -> None:
+    async with api_client(api_url) as browser:
+        asked = await ask_for_link(browser, white_label.admin_email)
+    assert asked.status_code == 200, asked.text
+    link = await sign_in_link(mail_sink, white_label.admin_email)
+    handle = client.get_workflow_handle(console_sign_in_workflow_id(uuid.UUID(link.sign_in_id)))
+    await handle.result()
+
+    await assert_replays(await handle.fetch_history(), "console_sign_in_sent")

@@ -1,4 +1,5 @@
-"""`make run` seals customer data in Temporal's history, and its Web UI still shows it decoded.
+"""`make run`'s own stack: it seals customer data in Temporal's history and its Web UI still
+shows it decoded; and its demo administrator signs in to the console from its mailbox.
 
 The stack is `python -m starter dev` with its own defaults (only the ports differ): the payload
 key is the one it generated in `.data/dev-secrets.json`, and the dev server's Web UI asks the
@@ -8,7 +9,6 @@ directory; with UPDATE_SCREENSHOTS=1 (`make screenshots`) to docs/screenshots/.
 
 import base64
 import json
-import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +26,6 @@ from tests.conftest import customer_request
 from tests.support.dev_stack import DevStack, dev_stack
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 @dataclass(frozen=True)
@@ -121,10 +120,31 @@ async def test_make_runs_codec_server_opens_payloads_for_its_web_ui_and_no_other
 
 
 async def test_the_web_ui_of_make_run_shows_the_signup_input_decoded(
-    stack: DevStack, signup: StartedSignup, page: Page, tmp_path: Path
+    stack: DevStack, signup: StartedSignup, page: Page, screenshots: Path
 ) -> None:
     await page.goto(f"{stack.ui_url}/namespaces/default/workflows/{signup.workflow_id}")
 
     await expect(page.get_by_text(signup.email).first).to_be_visible()
-    folder = SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") == "1" else tmp_path
-    await page.screenshot(path=folder / "temporal-ui-decoded-input-1280x800.png")
+    await page.screenshot(path=screenshots / "temporal-ui-decoded-input-1280x800.png")
+
+
+async def test_the_demo_administrator_of_make_run_signs_in_to_the_console_from_the_mailbox(
+    stack: DevStack, page: Page
+) -> None:
+    await page.goto(stack.console_url)
+    await page.get_by_label("Email").fill(stack.admin_email)
+    await page.get_by_role("button", name="Email me a sign-in link").click()
+    await expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    mailbox = stack.console_url.removesuffix("/console") + "/dev/mail"
+    link = page.get_by_role("link", name="/console/sign-in/")
+    for _ in range(30):  # the email is sent by the worker, a moment later
+        await page.goto(mailbox)
+        if await link.count():
+            break
+        await page.wait_for_timeout(500)
+
+    await link.first.click()
+    await page.get_by_role("button", name="Sign in", exact=True).click()
+
+    await expect(page.get_by_role("heading", name="Customers")).to_be_visible()
+    await expect(page.get_by_text(stack.admin_email)).to_be_visible()

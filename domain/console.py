@@ -1,0 +1,17 @@
+"""What the console's sign-in workflow carries: only the id of the sign-in row.
+
+The address, the user and the link are read and computed by the activity, so neither an email
+address nor a token ever enters Temporal history.
+"""
+
+from uuid import UUID
+
+from pydantic import BaseModel
+
+
+class ConsoleSignInEmail(BaseModel):
+    sign_in_id: UUID
+
+
+def console_sign_in_workflow_id(sign_in_id: UUID) -> str:
+    return f"console-sign-in-{sign_in_id}"

@@ -1,0 +1,18 @@
+"""`/console`: the WL administrators' and staff's own pages, served by the API's app.
+
+Server-rendered in the WL's brand, with the customer pages' security headers and CSP, and
+usable without JavaScript (console.js only adds live updates and small conveniences).
+The pages call the same services as `/v1` (create, list, views), never a second copy.
+"""
+
+from fastapi import FastAPI
+
+from starter.api.console import customers, sign_in, wizard
+from starter.api.console.session import install_console_errors
+
+
+def install_console(app: FastAPI) -> None:
+    install_console_errors(app)
+    app.include_router(sign_in.router)
+    app.include_router(wizard.router)  # before customers: /console/customers/new is not an id
+    app.include_router(customers.router)

@@ -1,0 +1,110 @@
+"""The console's cookies, the signed-in user of a request, and the CSRF check of every form.
+
+Two cookies, both HttpOnly, SameSite=Lax, scoped to /console and Secure when the service is
+served over https: `console_session` (the session's random token) and `console_form` (a random
+token for the forms shown before signing in, sent back in the form: a page of another site
+cannot read it, so it cannot post a sign-in form on someone's behalf).
+"""
+
+import hmac
+import secrets
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+
+from domain.settings import Settings
+from starter.api.console.pages import console_page
+from starter.api.dependencies import AppServices, services
+from starter.console_access import SignedIn
+
+SESSION_COOKIE = "console_session"
+FORM_COOKIE = "console_form"
+CSRF_FIELD = "csrf_token"
+SIGN_IN_PAGE = "/console/sign-in"
+EXPIRED_FORM = "This form has expired. Go back, reload the page and try again."
+
+
+class NotSignedIn(Exception):
+    """The request has no live session: the browser is sent to the sign-in page."""
+
+
+class ConsoleForbidden(Exception):
+    """Answered with a 403 page that says why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def set_cookie(response: Response, settings: Settings, name: str, value: str) -> None:
+    response.set_cookie(
+        name,
+        value,
+        httponly=True,
+        samesite="lax",
+        secure=settings.public_base_url.startswith("https://"),
+        path="/console",
+    )
+
+
+def clear_cookie(response: Response, settings: Settings, name: str) -> None:
+    response.delete_cookie(
+        name,
+        httponly=True,
+        samesite="lax",
+        secure=settings.public_base_url.startswith("https://"),
+        path="/console",
+    )
+
+
+async def signed_in(request: Request, app: AppServices) -> SignedIn:
+    found = await app.console.signed_in(request.cookies.get(SESSION_COOKIE))
+    if found is None:
+        raise NotSignedIn
+    return found
+
+
+async def maybe_signed_in(request: Request, app: AppServices) -> SignedIn | None:
+    return await app.console.signed_in(request.cookies.get(SESSION_COOKIE))
+
+
+Console = Annotated[SignedIn, Depends(signed_in)]
+
+
+def check_csrf(expected: str | None, sent: object) -> None:
+    """Refuses (403) a form without the token its page was given."""
+    if (
+        not expected
+        or not isinstance(sent, str)
+        or not hmac.compare_digest(expected.encode(), sent.encode())
+    ):
+        raise ConsoleForbidden(EXPIRED_FORM)
+
+
+def form_token(request: Request) -> tuple[str, bool]:
+    """The pre-sign-in form token: the browser's, or a new one (True: set the cookie)."""
+    current = request.cookies.get(FORM_COOKIE, "")
+    if 20 <= len(current) <= 100:
+        return current, False
+    return secrets.token_urlsafe(32), True
+
+
+async def _to_sign_in(request: Request, _error: Exception) -> Response:
+    if request.url.path.endswith("/progress"):
+        return Response(status_code=401)
+    return RedirectResponse(SIGN_IN_PAGE, status_code=303)
+
+
+async def _forbidden(request: Request, error: Exception) -> Response:
+    assert isinstance(error, ConsoleForbidden)
+    app = await services(request)
+    who = await app.console.signed_in(request.cookies.get(SESSION_COOKIE))
+    return console_page(
+        app.settings, "forbidden.html", signed_in=who, status_code=403, message=error.message
+    )
+
+
+def install_console_errors(app: FastAPI) -> None:
+    app.add_exception_handler(NotSignedIn, _to_sign_in)
+    app.add_exception_handler(ConsoleForbidden, _forbidden)
