@@ -181,8 +181,11 @@ async def post_new_customer(request: Request, signed_in: Console, app: AppServic
         if not catalogue.takes_cards:
             checked.errors.setdefault("path", NO_GATEWAY)
     if checked.errors:
+        # Back to the first step with an error, showing that step's errors (the fields of
+        # the others are not on its page).
         first = min(step_of(name) for name in checked.errors)
-        return await _step_page(app, signed_in, form, first, checked.errors, status_code=422)
+        shown = {name: text for name, text in checked.errors.items() if step_of(name) == first}
+        return await _step_page(app, signed_in, form, first, shown, status_code=422)
     if step < LAST_STEP or action != "create":
         return await _step_page(app, signed_in, form, min(step + 1, LAST_STEP))
     assert checked.request is not None

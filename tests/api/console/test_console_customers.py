@@ -303,3 +303,20 @@ async def test_a_separate_service_address_is_kept(
 
     assert view.json()["service_address"]["city"] == "Nelson"
     assert view.json()["address"]["city"] == "Auckland"
+
+
+async def test_a_later_step_with_an_earlier_error_goes_back_to_that_step_and_its_errors(
+    api_url: str, white_label: WhiteLabelFixture, mail_sink: MailSink
+) -> None:
+    body = customer_request()
+    body["contact"]["email"] = "not-an-email"  # type: ignore[index]
+    body["address"]["city"] = ""  # type: ignore[index]
+    async with signed_in_client(api_url, mail_sink, white_label.admin_email) as console:
+        page = await console.get("/console/customers/new")
+        # Everything at once, as a re-posted old form would send it, straight to step 3.
+        answer = await post_step(console, page.text, 3, flat_fields(body))
+
+    assert answer.status_code == 422
+    assert "Step 2 of 5" in answer.text
+    assert 'id="f-contact-email-error"' in answer.text
+    assert "f-address-city-error" not in answer.text
