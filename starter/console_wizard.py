@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from domain.conversion import ConvertToWlManagedRequest
 from domain.customer import CreateCustomerRequest
 from domain.enums import SignupPath
 from domain.validation import field_message, field_path
@@ -152,6 +153,17 @@ class WizardForm:
                 (f"pbx_settings.extensions.{index}.name", extension.name),
             ]
         return pairs
+
+    def edit_rows(self, button: str) -> bool:
+        """Carries out an Add extension or Remove button; False for any other button."""
+        if button == "add_extension":
+            self.add_extension()
+            return True
+        if button.startswith("remove_extension:"):
+            index = button.partition(":")[2]
+            self.remove_extension(int(index) if index.isdigit() else -1)
+            return True
+        return False
 
     def add_extension(self) -> None:
         if len(self.extensions) < MAX_EXTENSIONS:
@@ -291,16 +303,31 @@ def check(form: WizardForm, up_to_step: int) -> Checked:
     try:
         return Checked(request=CreateCustomerRequest.model_validate(form.request_body()), errors={})
     except ValidationError as error:
-        errors: dict[str, str] = {}
-        other_branch = _numbers_branch_not_asked_for(form)
-        for item in error.errors():
-            if other_branch and any(other_branch in str(part) for part in item["loc"]):
-                continue
-            path = field_path(item["loc"])
-            if step_of(path) > up_to_step:
-                continue
-            errors.setdefault(path, field_message(item["msg"]))
-        return Checked(request=None, errors=errors)
+        return Checked(request=None, errors=_errors_of(form, error, up_to_step))
+
+
+def _errors_of(form: WizardForm, error: ValidationError, up_to_step: int) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    other_branch = _numbers_branch_not_asked_for(form)
+    for item in error.errors():
+        if other_branch and any(other_branch in str(part) for part in item["loc"]):
+            continue
+        path = field_path(item["loc"])
+        if step_of(path) > up_to_step:
+            continue
+        errors.setdefault(path, field_message(item["msg"]))
+    return errors
+
+
+def check_conversion(form: WizardForm) -> tuple[ConvertToWlManagedRequest | None, dict[str, str]]:
+    """The numbers and PBX settings of a conversion, checked by the API's conversion model."""
+    form.path = SignupPath.WL_MANAGED.value
+    body = form.request_body()
+    wanted = {name: body[name] for name in ("numbers", "pbx_settings") if name in body}
+    try:
+        return ConvertToWlManagedRequest.model_validate(wanted), {}
+    except ValidationError as error:
+        return None, _errors_of(form, error, LAST_STEP)
 
 
 def step_of(name: str) -> int:

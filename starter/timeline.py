@@ -60,7 +60,21 @@ def _said(action: str, detail: dict[str, Any], actor: str) -> str | None:
         case "customer.cancelled":
             return "Signup cancelled"
         case "customer.converted":
-            return "Taken over by the WL administrator"
+            return "Converted to WL-managed by the WL administrator"
+        case "activation.resend_requested":
+            return "The administrator asked to resend the activation email"
+        case "signup.cancel_requested":
+            return "The administrator cancelled the signup"
+        case "signup.conversion_requested":
+            return "The administrator asked to convert the signup to WL-managed"
+        case "handover.invited":
+            return "The customer was invited to administer the account"
+        case "handover.cancel_requested":
+            return "The administrator withdrew the invitation to administer"
+        case "handover.expired":
+            return "The invitation to administer expired unused"
+        case "handover.cancelled":
+            return "The invitation to administer was withdrawn"
         case "customer.contact_erased":
             return "Contact details erased after the retention period"
         case "wl_ledger.debited":

@@ -4,6 +4,7 @@ customers with the help article's wizard, and watch a self-serve signup finish l
 import re
 from decimal import Decimal
 
+import httpx
 import pytest
 from playwright.async_api import BrowserContext, Page, expect
 from sqlalchemy import func, select
@@ -29,7 +30,7 @@ from tests.browser.customer_pages import (
 )
 from tests.conftest import WhiteLabelFixture
 from tests.support.console_helpers import staff_email
-from tests.support.self_serve_helpers import CARD_DECLINED_ON_CHARGE, CARD_OK
+from tests.support.self_serve_helpers import CARD_DECLINED_ON_CHARGE, CARD_OK, start_signup
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -182,3 +183,36 @@ async def test_a_bad_email_and_a_missing_city_show_next_to_their_fields(
     await expect(page.locator("#f-address-city-error")).to_have_text("Field required")
     await expect(page.get_by_role("heading", name="Step 3 of 5")).to_be_visible()
     assert await _customer_count(sessions, white_label) == 0
+
+
+async def test_an_administrator_converts_a_pending_self_serve_customer_from_its_page(
+    api: httpx.AsyncClient,
+    api_url: str,
+    white_label: WhiteLabelFixture,
+    mail_sink: MailSink,
+    sessions: SessionFactory,
+    page: Page,
+    page_errors: list[str],
+) -> None:
+    signup = await start_signup(api, white_label)
+    async with sessions() as session:
+        owed_before = await balance_owed(session, white_label.id)
+    await sign_in(page, api_url, mail_sink, white_label.admin_email)
+    await page.goto(f"{api_url}/console/customers/{signup.customer_id}")
+    await expect(page.locator("#customer-status")).to_have_text("Awaiting activation")
+
+    await page.get_by_role("link", name="Convert to WL-managed").click()
+    await expect(page.locator("#credit-left")).to_contain_text("74.00 NZD")
+    await page.get_by_label("Numbers", exact=True).fill("1")
+    await page.get_by_role("button", name="Convert to WL-managed").click()
+
+    await expect(page.get_by_text("The customer is now WL-managed and active.")).to_be_visible()
+    await expect(page.locator("#customer-status")).to_have_text("Active")
+    await expect(page.get_by_role("region", name="Billing")).to_contain_text("74.00 NZD")
+    await expect(page.get_by_role("region", name="Timeline")).to_contain_text(
+        "Converted to WL-managed by the WL administrator"
+    )
+    async with sessions() as session:
+        owed_after = await balance_owed(session, white_label.id)
+    assert owed_after - owed_before == Decimal("74.00")
+    assert page_errors == []

@@ -127,6 +127,21 @@ async def customer_pending(console: Console) -> None:
     await expect(console.page.locator("#customer-status")).to_have_text("Awaiting activation")
 
 
+async def converting(console: Console) -> None:
+    await customer_pending(console)
+    await console.page.get_by_role("link", name="Convert to WL-managed").click()
+    await expect(console.page.locator("#credit-left")).to_be_visible()
+    await console.page.get_by_text("Pick from your free numbers").click()
+
+
+async def inviting(console: Console) -> None:
+    await customers(console)
+    active = console.page.get_by_role("row").filter(has_text="Active")
+    await active.get_by_role("link").first.click()
+    await console.page.get_by_role("link", name="Invite the customer to administer").click()
+    await expect(console.page.get_by_role("heading", name="Invite the customer")).to_be_visible()
+
+
 async def not_allowed(console: Console) -> None:
     staff = staff_email(console.white_label.admin_email)
     await sign_in(console.page, console.api_url, console.mail_sink, staff)
@@ -147,6 +162,8 @@ PAGES: dict[str, Callable[[Console], Awaitable[None]]] = {
     "create-step-5": create_step_5,
     "customer-created": customer_created,
     "customer-pending": customer_pending,
+    "action-convert": converting,
+    "action-invite": inviting,
     "not-allowed": not_allowed,
 }
 

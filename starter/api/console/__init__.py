@@ -7,7 +7,7 @@ The pages call the same services as `/v1` (create, list, views), never a second 
 
 from fastapi import FastAPI
 
-from starter.api.console import customers, sign_in, wizard
+from starter.api.console import actions, customers, sign_in, wizard
 from starter.api.console.session import install_console_errors
 
 
@@ -16,3 +16,4 @@ def install_console(app: FastAPI) -> None:
     app.include_router(sign_in.router)
     app.include_router(wizard.router)  # before customers: /console/customers/new is not an id
     app.include_router(customers.router)
+    app.include_router(actions.router)

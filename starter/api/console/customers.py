@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse, Response
 from domain.enums import CustomerStatus, SignupPath
 from starter.administration import record_shown
 from starter.api.activation_pages import security_headers
+from starter.api.console.actions import ACTIONS, available_actions, handover_of
 from starter.api.console.pages import STATUS_WORDS, console_page
 from starter.api.console.session import Console
 from starter.api.dependencies import AppServices
@@ -80,6 +81,7 @@ async def customer_page(
     signed_in: Console,
     app: AppServices,
     created: Annotated[int, Query(ge=0, le=1)] = 0,
+    done: Annotated[str, Query(max_length=40)] = "",
 ) -> Response:
     async with app.reading_sessions() as session:
         view = await customer_view(
@@ -90,6 +92,9 @@ async def customer_page(
         return console_page(app.settings, "not_found.html", signed_in=signed_in, status_code=404)
     await record_shown(app.sessions, signed_in.caller, [customer_id], "GET /console/customers/{id}")
     progress = _progress(view.status, len(moments))
+    actions: list[tuple[str, str]] = []
+    if signed_in.caller.is_administrator:
+        actions = available_actions(view, await handover_of(app, signed_in, view))
     return console_page(
         app.settings,
         "customer.html",
@@ -98,6 +103,8 @@ async def customer_page(
         moments=moments,
         progress=progress,
         just_created=bool(created),
+        done=ACTIONS[done].done if done in ACTIONS else "",
+        actions=actions,
         self_serve=view.path is SignupPath.SELF_SERVE,
     )
 

@@ -82,6 +82,17 @@ def check_csrf(expected: str | None, sent: object) -> None:
         raise ConsoleForbidden(EXPIRED_FORM)
 
 
+async def checked_form(request: Request, signed_in: SignedIn) -> dict[str, list[str]]:
+    """A signed-in page's posted fields, every value of each name; refused (403) without the
+    session's CSRF token."""
+    values: dict[str, list[str]] = {}
+    for name, value in (await request.form()).multi_items():
+        if isinstance(value, str):
+            values.setdefault(name, []).append(value)
+    check_csrf(signed_in.csrf_token, (values.get(CSRF_FIELD) or [""])[0])
+    return values
+
+
 def form_token(request: Request) -> tuple[str, bool]:
     """The pre-sign-in form token: the browser's, or a new one (True: set the cookie)."""
     current = request.cookies.get(FORM_COOKIE, "")

@@ -7,21 +7,17 @@ SignupService, with the form's own idempotency key: a double click or a re-post 
 customer the first post created.
 """
 
-import zoneinfo
-from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 import pycountry
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 
-from activities.ledger import balance_owed, signup_charge
-from domain.enums import NumberStatus, SignupPath
+from domain.enums import SignupPath
 from domain.errors import Refused
+from starter.api.console.catalogue import TIMEZONES, white_label_catalogue
 from starter.api.console.pages import console_page
-from starter.api.console.session import CSRF_FIELD, Console, ConsoleForbidden, check_csrf
+from starter.api.console.session import Console, ConsoleForbidden, checked_form
 from starter.api.dependencies import AppServices
 from starter.console_access import SignedIn
 from starter.console_wizard import (
@@ -32,12 +28,9 @@ from starter.console_wizard import (
     error_links,
     step_of,
 )
-from store.schema import PhoneNumber, Plan, WhiteLabel
 
 router = APIRouter(prefix="/console/customers", include_in_schema=False)
 ONLY_ADMINISTRATORS = "Only Administrators can create New Customers."
-SHOWN_FREE_NUMBERS = 50
-TIMEZONES = sorted(zoneinfo.available_timezones())
 COUNTRIES = sorted(
     ((country.alpha_2, country.name) for country in pycountry.countries), key=lambda pair: pair[1]
 )
@@ -45,55 +38,6 @@ NO_GATEWAY = (
     "Not available: your white label has no payment gateway, so customers cannot pay by card. "
     "Ask the platform operator to set one up."
 )
-
-
-@dataclass(frozen=True)
-class PlanChoice:
-    """A plan as the form offers it, with what it would charge the WL account."""
-
-    plan: Plan
-    wl_charge: Decimal
-
-
-@dataclass(frozen=True)
-class Catalogue:
-    """What the form offers: this white label's plans, free numbers, credit and gateway."""
-
-    plans: list[PlanChoice]
-    free_numbers: list[str]
-    currency: str
-    credit_left: Decimal
-    takes_cards: bool
-
-
-async def _catalogue(app: AppServices, signed_in: SignedIn) -> Catalogue:
-    white_label_id = signed_in.caller.white_label_id
-    async with app.reading_sessions() as session:
-        white_label = await session.get_one(WhiteLabel, white_label_id)
-        plans = list(
-            await session.scalars(
-                select(Plan).where(Plan.white_label_id == white_label_id).order_by(Plan.code)
-            )
-        )
-        free = list(
-            await session.scalars(
-                select(PhoneNumber.e164)
-                .where(
-                    PhoneNumber.white_label_id == white_label_id,
-                    PhoneNumber.status == NumberStatus.AVAILABLE.value,
-                )
-                .order_by(PhoneNumber.e164)
-                .limit(SHOWN_FREE_NUMBERS)
-            )
-        )
-        owed = await balance_owed(session, white_label_id)
-    return Catalogue(
-        plans=[PlanChoice(plan=plan, wl_charge=signup_charge(plan)) for plan in plans],
-        free_numbers=free,
-        currency=white_label.currency,
-        credit_left=white_label.credit_limit - owed,
-        takes_cards=app.signups.can_take_cards(white_label),
-    )
 
 
 def _require_administrator(signed_in: SignedIn) -> None:
@@ -110,7 +54,7 @@ async def _step_page(
     problem: str = "",
     status_code: int = 200,
 ) -> Response:
-    catalogue = await _catalogue(app, signed_in)
+    catalogue = await white_label_catalogue(app, signed_in.caller.white_label_id)
     chosen_plan = next(
         (choice for choice in catalogue.plans if choice.plan.code == form.plan_code), None
     )
@@ -153,12 +97,7 @@ def _posted_step(values: dict[str, list[str]]) -> int:
 @router.post("/new")
 async def post_new_customer(request: Request, signed_in: Console, app: AppServices) -> Response:
     _require_administrator(signed_in)
-    posted = await request.form()
-    values: dict[str, list[str]] = {}
-    for name, value in posted.multi_items():
-        if isinstance(value, str):
-            values.setdefault(name, []).append(value)
-    check_csrf(signed_in.csrf_token, (values.get(CSRF_FIELD) or [""])[0])
+    values = await checked_form(request, signed_in)
     form = WizardForm.from_values(values)
     step = _posted_step(values)
     action = (values.get("action") or ["continue"])[0]
@@ -167,17 +106,12 @@ async def post_new_customer(request: Request, signed_in: Console, app: AppServic
         return await _step_page(app, signed_in, form, max(step - 1, 1))
     if action.startswith("edit:"):
         return await _step_page(app, signed_in, form, _posted_step({"step": [action[5:]]}))
-    if action == "add_extension":
-        form.add_extension()
-        return await _step_page(app, signed_in, form, step)
-    if action.startswith("remove_extension:"):
-        index = action.partition(":")[2]
-        form.remove_extension(int(index) if index.isdigit() else -1)
+    if form.edit_rows(action):
         return await _step_page(app, signed_in, form, step)
 
     checked = check(form, step)
     if form.path == SignupPath.SELF_SERVE.value:
-        catalogue = await _catalogue(app, signed_in)
+        catalogue = await white_label_catalogue(app, signed_in.caller.white_label_id)
         if not catalogue.takes_cards:
             checked.errors.setdefault("path", NO_GATEWAY)
     if checked.errors:
