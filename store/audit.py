@@ -130,17 +130,40 @@ async def entries(
     white_label_id: uuid.UUID,
     *,
     customer_id: uuid.UUID | None = None,
+    actor: str | None = None,
+    action: str | None = None,
     since: datetime | None = None,
     after: tuple[datetime, uuid.UUID] | None = None,
     limit: int = 100,
+    newest_first: bool = False,
+    offset: int = 0,
 ) -> list[AuditEntry]:
-    """A white label's rows, oldest first; `after` continues from the last row of a page."""
+    """A white label's rows, oldest first (or newest first, for a page people read); `after`
+    continues from the last row of an oldest-first page."""
     query = select(AuditEntry).where(AuditEntry.white_label_id == white_label_id)
     if customer_id is not None:
         query = query.where(AuditEntry.customer_id == customer_id)
+    if actor is not None:
+        query = query.where(AuditEntry.actor == actor)
+    if action is not None:
+        query = query.where(AuditEntry.action == action)
     if since is not None:
         query = query.where(AuditEntry.created_at >= since)
     if after is not None:
         query = query.where(tuple_(AuditEntry.created_at, AuditEntry.id) > tuple_(*after))
-    query = query.order_by(AuditEntry.created_at, AuditEntry.id).limit(limit)
-    return list(await session.scalars(query))
+    if newest_first:
+        query = query.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+    else:
+        query = query.order_by(AuditEntry.created_at, AuditEntry.id)
+    return list(await session.scalars(query.limit(limit).offset(offset)))
+
+
+async def actions_recorded(session: AsyncSession, white_label_id: uuid.UUID) -> list[str]:
+    """The kinds of row a white label's trail holds, for a filter to offer."""
+    found = await session.scalars(
+        select(AuditEntry.action)
+        .where(AuditEntry.white_label_id == white_label_id)
+        .distinct()
+        .order_by(AuditEntry.action)
+    )
+    return list(found)

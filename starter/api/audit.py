@@ -88,12 +88,21 @@ async def audit_trail(
     caller: AuthenticatedCaller,
     cursor: After,
     since: datetime | None = None,
+    actor: Annotated[str | None, Query(max_length=100)] = None,
+    action: Annotated[str | None, Query(max_length=60)] = None,
     limit: Limit = 100,
 ) -> AuditPage:
-    """`since` (ISO 8601) starts the trail at a time; `after` continues from a page's `next`."""
+    """`since` (ISO 8601) starts the trail at a time; `after` continues from a page's `next`;
+    `actor` (e.g. `wl_user:<id>`, `system:workflow`) and `action` keep only those rows."""
     async with app.reading_sessions() as session:
         entries = await audit.entries(
-            session, caller.white_label_id, since=since, after=cursor, limit=limit
+            session,
+            caller.white_label_id,
+            actor=actor,
+            action=action,
+            since=since,
+            after=cursor,
+            limit=limit,
         )
     return _page(entries, limit)
 

@@ -142,6 +142,18 @@ async def inviting(console: Console) -> None:
     await expect(console.page.get_by_role("heading", name="Invite the customer")).to_be_visible()
 
 
+async def audit_trail(console: Console) -> None:
+    await customers(console)
+    await console.page.get_by_role("link", name="Audit trail").click()
+    await expect(console.page.get_by_role("heading", name="Audit trail")).to_be_visible()
+
+
+async def payment_gateway(console: Console) -> None:
+    await customers(console)
+    await console.page.get_by_role("link", name="Payment gateway").click()
+    await expect(console.page.get_by_role("heading", name="Payment gateway")).to_be_visible()
+
+
 async def not_allowed(console: Console) -> None:
     staff = staff_email(console.white_label.admin_email)
     await sign_in(console.page, console.api_url, console.mail_sink, staff)
@@ -164,6 +176,8 @@ PAGES: dict[str, Callable[[Console], Awaitable[None]]] = {
     "customer-pending": customer_pending,
     "action-convert": converting,
     "action-invite": inviting,
+    "audit-trail": audit_trail,
+    "payment-gateway": payment_gateway,
     "not-allowed": not_allowed,
 }
 

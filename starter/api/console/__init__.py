@@ -7,7 +7,7 @@ The pages call the same services as `/v1` (create, list, views), never a second 
 
 from fastapi import FastAPI
 
-from starter.api.console import actions, customers, sign_in, wizard
+from starter.api.console import actions, audit, customers, gateway, sign_in, wizard
 from starter.api.console.session import install_console_errors
 
 
@@ -17,3 +17,5 @@ def install_console(app: FastAPI) -> None:
     app.include_router(wizard.router)  # before customers: /console/customers/new is not an id
     app.include_router(customers.router)
     app.include_router(actions.router)
+    app.include_router(audit.router)
+    app.include_router(gateway.router)
