@@ -14,13 +14,11 @@ from temporalio import activity
 from activities.email import build_message
 from activities.mailer import SmtpMailer
 from domain.activation import LinkPurpose, activation_link
-from domain.console import ConsoleSignInEmail
+from domain.console import SIGN_IN_LINK_VERSION, ConsoleSignInEmail
 from domain.display import human_time
 from store.brands import brand_of, logo_image
 from store.engine import SessionFactory, read_only
 from store.schema import ConsoleSignIn, WhiteLabel, WlUser
-
-SIGN_IN_LINK_VERSION = 1
 
 
 class ConsoleMailActivities:

@@ -8,6 +8,9 @@ from uuid import UUID
 
 from pydantic import BaseModel
 
+SIGN_IN_LINK_VERSION = 1
+"""A sign-in row has one link: its MAC is of the row's id and this version."""
+
 
 class ConsoleSignInEmail(BaseModel):
     sign_in_id: UUID

@@ -57,8 +57,8 @@ class AttemptLimits:
         await self._limiter.hit(self._failures_per_address, FAILURES, f"address:{address}")
 
     async def not_authentic(self, address: str, customer_id: uuid.UUID | None) -> Refusal | None:
-        """Counts a token whose MAC does not verify against its address and the customer it
-        names; says whether that customer has had too many of them for now."""
+        """Counts a token whose MAC does not verify against its address and the customer (or
+        console sign-in) it names; says whether that one has had too many of them for now."""
         await self.failed(address)
         if customer_id is None:
             return None

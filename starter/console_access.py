@@ -19,13 +19,13 @@ from sqlalchemy import func, select, update
 from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
 
-from domain.activation import LinkPurpose, verify_token
+from domain.activation import LinkPurpose
 from domain.brand import Brand
-from domain.console import ConsoleSignInEmail, console_sign_in_workflow_id
+from domain.console import SIGN_IN_LINK_VERSION, ConsoleSignInEmail, console_sign_in_workflow_id
 from domain.enums import UserRole
 from domain.settings import Settings
 from starter.auth import Caller
-from starter.links import LinkInvalid, LinkNotAuthentic
+from starter.links import LinkInvalid, LinkNotAuthentic, verified_link
 from store import audit
 from store.brands import brand_of
 from store.engine import SessionFactory, read_only
@@ -35,7 +35,6 @@ from workflows.console_sign_in import ConsoleSignInWorkflow
 log = logging.getLogger(__name__)
 SIGNED_IN = "console.signed_in"
 SIGNED_OUT = "console.signed_out"
-SIGN_IN_LINK_VERSION = 1
 TOUCH_EVERY = timedelta(minutes=1)
 """How stale `last_seen_at` may get before a request writes it again: one write a minute per
 session, not one per page."""
@@ -103,13 +102,8 @@ class ConsoleAccess:
 
     def verify(self, sign_in_id: uuid.UUID, token: str) -> None:
         """LinkNotAuthentic unless the token is this sign-in's MAC (checked before any I/O)."""
-        verified = verify_token(
-            self._settings.required_activation_secret(),
-            sign_in_id,
-            token[:200],
-            LinkPurpose.CONSOLE_SIGN_IN,
-        )
-        if verified is None or verified.link_version != SIGN_IN_LINK_VERSION:
+        link = verified_link(self._settings, sign_in_id, token, LinkPurpose.CONSOLE_SIGN_IN)
+        if link.link_version != SIGN_IN_LINK_VERSION:
             raise LinkNotAuthentic
 
     async def check_usable(self, sign_in_id: uuid.UUID) -> None:

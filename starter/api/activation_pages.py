@@ -22,7 +22,7 @@ from domain.money import format_amount
 from domain.self_serve import ActivateResult, ActivationOutcome, PaymentStatus
 from domain.settings import Settings
 from starter.activation import Activation, SignupPage
-from starter.api.dependencies import AppServices, services
+from starter.api.dependencies import AppServices, client_address, services
 from starter.attempt_limits import Refusal
 from starter.links import Link, LinkInvalid, LinkNotAuthentic, TryAgainLater
 
@@ -113,9 +113,11 @@ def try_again_page(settings: Settings) -> Response:
 Answer = Callable[[Settings], Response]
 
 
-def _named_customer(request: Request) -> uuid.UUID | None:
+def _named_subject(request: Request) -> uuid.UUID | None:
+    """What the link names: the customer (activation, invitation) or the sign-in (console)."""
+    named = request.path_params.get("customer_id") or request.path_params.get("sign_in_id")
     try:
-        return uuid.UUID(str(request.path_params.get("customer_id")))
+        return uuid.UUID(str(named))
     except ValueError:
         return None
 
@@ -140,7 +142,7 @@ def answering_link_errors(invalid: Answer, try_again: Answer, slow_down: Answer)
 
             async def answer(request: Request) -> Response:
                 app = await services(request)
-                address = request.client.host if request.client else "unknown"
+                address = client_address(request)
                 refusal = await app.attempt_limits.admit(address)
                 if refusal is not None:
                     return paused(app.settings, refusal)
@@ -148,9 +150,9 @@ def answering_link_errors(invalid: Answer, try_again: Answer, slow_down: Answer)
                     return await handle(request)
                 except LinkNotAuthentic:
                     # Routes check the MAC before anything else (local and cheap), so a
-                    # guess never reaches Temporal; only guesses count against the customer.
-                    customer_id = _named_customer(request)
-                    refusal = await app.attempt_limits.not_authentic(address, customer_id)
+                    # guess never reaches Temporal; only guesses count against what it names.
+                    subject = _named_subject(request)
+                    refusal = await app.attempt_limits.not_authentic(address, subject)
                     return (
                         invalid(app.settings) if refusal is None else paused(app.settings, refusal)
                     )

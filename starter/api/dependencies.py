@@ -38,6 +38,11 @@ class Services:
     """How the API looks up a webhook URL's host (the tests answer chosen addresses)."""
 
 
+def client_address(request: Request) -> str:
+    """The address the attempt limits count (uvicorn has applied FORWARDED_ALLOW_IPS)."""
+    return request.client.host if request.client else "unknown"
+
+
 async def services(request: Request) -> Services:
     # async: FastAPI runs a plain `def` dependency in a worker thread, on every request.
     found: Services = request.app.state.services

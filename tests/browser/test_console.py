@@ -35,6 +35,12 @@ from tests.support.self_serve_helpers import CARD_DECLINED_ON_CHARGE, CARD_OK, s
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
+async def _owed(sessions: SessionFactory, white_label: WhiteLabelFixture) -> Decimal:
+    """What the white label owes on its billing account."""
+    async with sessions() as session:
+        return await balance_owed(session, white_label.id)
+
+
 async def _customer_count(sessions: SessionFactory, white_label: WhiteLabelFixture) -> int:
     async with sessions() as session:
         found = await session.scalar(
@@ -52,8 +58,7 @@ async def test_an_administrator_creates_a_wl_managed_customer_with_numbers_and_a
     page_errors: list[str],
 ) -> None:
     customer = NewCustomer.fresh()
-    async with sessions() as session:
-        owed_before = await balance_owed(session, white_label.id)
+    owed_before = await _owed(sessions, white_label)
 
     await sign_in(page, api_url, mail_sink, white_label.admin_email)
     await choose_path(page, "Me, the White Label administrator")
@@ -80,8 +85,7 @@ async def test_an_administrator_creates_a_wl_managed_customer_with_numbers_and_a
     billing = page.get_by_role("region", name="Billing")
     await expect(billing).to_contain_text("74.00 NZD")
     await expect(page.get_by_role("region", name="PBX settings")).to_contain_text("Reception")
-    async with sessions() as session:
-        owed_after = await balance_owed(session, white_label.id)
+    owed_after = await _owed(sessions, white_label)
     assert owed_after - owed_before == Decimal("74.00")
     assert page_errors == []
 
@@ -195,8 +199,7 @@ async def test_an_administrator_converts_a_pending_self_serve_customer_from_its_
     page_errors: list[str],
 ) -> None:
     signup = await start_signup(api, white_label)
-    async with sessions() as session:
-        owed_before = await balance_owed(session, white_label.id)
+    owed_before = await _owed(sessions, white_label)
     await sign_in(page, api_url, mail_sink, white_label.admin_email)
     await page.goto(f"{api_url}/console/customers/{signup.customer_id}")
     await expect(page.locator("#customer-status")).to_have_text("Awaiting activation")
@@ -212,7 +215,6 @@ async def test_an_administrator_converts_a_pending_self_serve_customer_from_its_
     await expect(page.get_by_role("region", name="Timeline")).to_contain_text(
         "Converted to WL-managed by the WL administrator"
     )
-    async with sessions() as session:
-        owed_after = await balance_owed(session, white_label.id)
+    owed_after = await _owed(sessions, white_label)
     assert owed_after - owed_before == Decimal("74.00")
     assert page_errors == []

@@ -14,6 +14,7 @@ from starter.api.console.session import install_console_errors
 def install_console(app: FastAPI) -> None:
     install_console_errors(app)
     app.include_router(sign_in.router)
+    app.include_router(sign_in.links)
     app.include_router(wizard.router)  # before customers: /console/customers/new is not an id
     app.include_router(customers.router)
     app.include_router(actions.router)

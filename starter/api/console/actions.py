@@ -172,9 +172,7 @@ async def _page(
         catalogue = await white_label_catalogue(app, who.caller.white_label_id)
         context = {
             "catalogue": catalogue,
-            "chosen_plan": next(
-                (choice for choice in catalogue.plans if choice.plan.code == view.plan_code), None
-            ),
+            "chosen_plan": catalogue.choice_for(view.plan_code),
             "timezones": TIMEZONES,
         }
     return console_page(

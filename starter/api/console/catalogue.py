@@ -34,6 +34,9 @@ class Catalogue:
     credit_left: Decimal
     takes_cards: bool
 
+    def choice_for(self, plan_code: str) -> PlanChoice | None:
+        return next((choice for choice in self.plans if choice.plan.code == plan_code), None)
+
 
 async def white_label_catalogue(app: AppServices, white_label_id: uuid.UUID) -> Catalogue:
     async with app.reading_sessions() as session:

@@ -16,6 +16,7 @@ from starter.api.dependencies import AppServices
 from starter.customer_search import MAX_SEARCH, customers_query
 from starter.timeline import timeline
 from starter.views import customer_view, customer_views
+from store import audit
 from store.schema import Customer
 
 router = APIRouter(prefix="/console/customers", include_in_schema=False)
@@ -88,10 +89,11 @@ async def customer_page(
             session, customer_id, signed_in.caller.white_label_id, app.settings
         )
         moments = await timeline(session, customer_id) if view else []
+        steps = await audit.rows_about(session, customer_id) if view else 0
     if view is None:
         return console_page(app.settings, "not_found.html", signed_in=signed_in, status_code=404)
     await record_shown(app.sessions, signed_in.caller, [customer_id], "GET /console/customers/{id}")
-    progress = _progress(view.status, len(moments))
+    progress = _progress(view.status, steps)
     actions: list[tuple[str, str]] = []
     if signed_in.caller.is_administrator:
         actions = available_actions(view, await handover_of(app, signed_in, view))
@@ -118,6 +120,6 @@ async def customer_progress(
         customer = await session.get(Customer, customer_id)
         if customer is None or customer.white_label_id != signed_in.caller.white_label_id:
             return JSONResponse({"error": "not found"}, status_code=404)
-        moments = await timeline(session, customer_id)
-    body = _progress(CustomerStatus(customer.status), len(moments))
+        steps = await audit.rows_about(session, customer_id)
+    body = _progress(CustomerStatus(customer.status), steps)
     return JSONResponse(body, headers=security_headers(app.settings))

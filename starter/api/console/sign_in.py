@@ -12,6 +12,8 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import EmailStr, TypeAdapter, ValidationError
 from temporalio.service import RPCError
 
+from domain.settings import Settings
+from starter.api.activation_pages import answering_link_errors
 from starter.api.console.pages import console_page
 from starter.api.console.session import (
     CSRF_FIELD,
@@ -24,16 +26,11 @@ from starter.api.console.session import (
     maybe_signed_in,
     set_cookie,
 )
-from starter.api.dependencies import AppServices
-from starter.links import LinkInvalid, LinkNotAuthentic
+from starter.api.dependencies import AppServices, client_address
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 EMAIL = TypeAdapter(EmailStr)
 CUSTOMERS_PAGE = "/console/customers"
-
-
-def _address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 @router.get("")
@@ -93,7 +90,7 @@ async def ask_for_link(
         return _sign_in_form(
             request, app, email=email, error=f"Enter an email address: {message}", status_code=422
         )
-    refusal = await app.attempt_limits.admit_console_sign_in(_address(request), address)
+    refusal = await app.attempt_limits.admit_console_sign_in(client_address(request), address)
     if refusal is not None:
         page = console_page(app.settings, "slow_down.html", status_code=429)
         page.headers["Retry-After"] = str(refusal.retry_after_seconds)
@@ -111,41 +108,41 @@ async def ask_for_link(
     )
 
 
-async def _link_refused(
-    request: Request, app: AppServices, sign_in_id: uuid.UUID, error: LinkInvalid
-) -> Response:
-    """Counts the refusal like a bad activation link; a forged token counts against the
-    sign-in it names too, and too many of those pause it (429)."""
-    if isinstance(error, LinkNotAuthentic):
-        refusal = await app.attempt_limits.not_authentic(_address(request), sign_in_id)
-        if refusal is not None:
-            return console_page(app.settings, "slow_down.html", status_code=429)
-    else:
-        await app.attempt_limits.failed(_address(request))
-    return console_page(app.settings, "link_invalid.html", status_code=404)
+def _link_invalid(settings: Settings) -> Response:
+    return console_page(settings, "link_invalid.html", status_code=404)
 
 
-@router.get("/sign-in/{sign_in_id}")
+def _try_again(settings: Settings) -> Response:
+    return console_page(settings, "try_again.html", status_code=503)
+
+
+def _slow_down(settings: Settings) -> Response:
+    return console_page(settings, "slow_down.html", status_code=429)
+
+
+# The emailed link's two routes are limited, counted and answered as the activation links' are.
+links = APIRouter(
+    prefix="/console",
+    include_in_schema=False,
+    route_class=answering_link_errors(_link_invalid, _try_again, _slow_down),
+)
+
+
+@links.get("/sign-in/{sign_in_id}")
 async def open_link(
     sign_in_id: uuid.UUID,
     request: Request,
     app: AppServices,
     token: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
-    refusal = await app.attempt_limits.admit(_address(request))
-    if refusal is not None:
-        return console_page(app.settings, "slow_down.html", status_code=429)
-    try:
-        app.console.verify(sign_in_id, token)
-        await app.console.check_usable(sign_in_id)
-    except LinkInvalid as error:
-        return await _link_refused(request, app, sign_in_id, error)
+    app.console.verify(sign_in_id, token)
+    await app.console.check_usable(sign_in_id)
     return _page_with_form_token(
         request, app, "sign_in_confirm.html", sign_in_id=sign_in_id, token=token
     )
 
 
-@router.post("/sign-in/{sign_in_id}")
+@links.post("/sign-in/{sign_in_id}")
 async def sign_in(
     sign_in_id: uuid.UUID,
     request: Request,
@@ -154,13 +151,7 @@ async def sign_in(
     csrf_token: Annotated[str, Form(alias=CSRF_FIELD, max_length=100)] = "",
 ) -> Response:
     check_csrf(request.cookies.get(FORM_COOKIE), csrf_token)
-    refusal = await app.attempt_limits.admit(_address(request))
-    if refusal is not None:
-        return console_page(app.settings, "slow_down.html", status_code=429)
-    try:
-        opened = await app.console.redeem(sign_in_id, token)
-    except LinkInvalid as error:
-        return await _link_refused(request, app, sign_in_id, error)
+    opened = await app.console.redeem(sign_in_id, token)
     response = RedirectResponse(CUSTOMERS_PAGE, status_code=303)
     set_cookie(response, app.settings, SESSION_COOKIE, opened.cookie_token)
     clear_cookie(response, app.settings, FORM_COOKIE)

@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from domain.enums import SignupPath
 from domain.errors import Refused
-from starter.api.console.catalogue import TIMEZONES, white_label_catalogue
+from starter.api.console.catalogue import TIMEZONES, Catalogue, white_label_catalogue
 from starter.api.console.pages import console_page
 from starter.api.console.session import Console, ConsoleForbidden, checked_form
 from starter.api.dependencies import AppServices
@@ -53,11 +53,11 @@ async def _step_page(
     errors: dict[str, str] | None = None,
     problem: str = "",
     status_code: int = 200,
+    catalogue: Catalogue | None = None,
 ) -> Response:
-    catalogue = await white_label_catalogue(app, signed_in.caller.white_label_id)
-    chosen_plan = next(
-        (choice for choice in catalogue.plans if choice.plan.code == form.plan_code), None
-    )
+    """`catalogue`: the one the request already read, if it did."""
+    if catalogue is None:
+        catalogue = await white_label_catalogue(app, signed_in.caller.white_label_id)
     context: dict[str, Any] = {
         "form": form,
         "step": step,
@@ -65,7 +65,7 @@ async def _step_page(
         "errors": errors or {},
         "problem": problem,
         "catalogue": catalogue,
-        "chosen_plan": chosen_plan,
+        "chosen_plan": catalogue.choice_for(form.plan_code),
         "timezones": TIMEZONES,
         "countries": COUNTRIES,
         "error_links": error_links(form, errors or {}),
@@ -110,6 +110,7 @@ async def post_new_customer(request: Request, signed_in: Console, app: AppServic
         return await _step_page(app, signed_in, form, step)
 
     checked = check(form, step)
+    catalogue = None
     if form.path == SignupPath.SELF_SERVE.value:
         catalogue = await white_label_catalogue(app, signed_in.caller.white_label_id)
         if not catalogue.takes_cards:
@@ -119,9 +120,11 @@ async def post_new_customer(request: Request, signed_in: Console, app: AppServic
         # the others are not on its page).
         first = min(step_of(name) for name in checked.errors)
         shown = {name: text for name, text in checked.errors.items() if step_of(name) == first}
-        return await _step_page(app, signed_in, form, first, shown, status_code=422)
+        return await _step_page(
+            app, signed_in, form, first, shown, status_code=422, catalogue=catalogue
+        )
     if step < LAST_STEP or action != "create":
-        return await _step_page(app, signed_in, form, min(step + 1, LAST_STEP))
+        return await _step_page(app, signed_in, form, min(step + 1, LAST_STEP), catalogue=catalogue)
     assert checked.request is not None
     try:
         outcome = await app.signups.create(

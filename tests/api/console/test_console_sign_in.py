@@ -175,3 +175,19 @@ async def test_signing_in_and_out_is_in_the_white_labels_audit_trail(
         ("console.signed_in", f"wl_user:{white_label.admin_user_id}", None),
         ("console.signed_out", f"wl_user:{white_label.admin_user_id}", None),
     ]
+
+
+async def test_forged_tokens_for_one_sign_in_are_paused_as_for_an_activation_link(
+    settings: Settings, sessions: SessionFactory, client: Client
+) -> None:
+    strict = settings.model_copy(update={"activation_failures_per_customer": "2/minute"})
+    sign_in_id = uuid.uuid4()
+    async with in_process(create_app(strict, sessions, client)) as browser:
+        answers = [
+            await browser.get(f"/console/sign-in/{sign_in_id}?token=v1.{'A' * 43}")
+            for _ in range(3)
+        ]
+
+    assert [answer.status_code for answer in answers] == [404, 404, 429]
+    assert int(answers[2].headers["Retry-After"]) > 0
+    assert "Too many attempts" in answers[2].text
