@@ -1,4 +1,5 @@
-"""The console's sign-in email: a link that signs a WL user in, once, for a few minutes.
+"""The console's sign-in email: a link that signs a WL user in, once, for a few minutes; or an
+administrator's invitation of a new user, whose link signs them in once, for days.
 
 The link is a MAC of the sign-in row's id, recomputed here from the secret, so it is never
 stored, logged or put in history. The row's `emailed_at` marks the email sent: a retry after
@@ -16,6 +17,7 @@ from activities.mailer import SmtpMailer
 from domain.activation import LinkPurpose, activation_link
 from domain.console import SIGN_IN_LINK_VERSION, ConsoleSignInEmail
 from domain.display import human_time
+from domain.enums import UserRole
 from store.brands import brand_of, logo_image
 from store.engine import SessionFactory, read_only
 from store.schema import ConsoleSignIn, WhiteLabel, WlUser
@@ -52,6 +54,8 @@ class ConsoleMailActivities:
             ):
                 return
             user = await session.get_one(WlUser, sign_in.user_id)
+            if user.removed_at is not None:
+                return
             white_label = await session.get_one(WhiteLabel, user.white_label_id)
             brand = await brand_of(session, white_label)
             logo = await logo_image(session, white_label.id) if brand.has_logo_image else None
@@ -60,15 +64,26 @@ class ConsoleMailActivities:
             LinkPurpose.CONSOLE_SIGN_IN,
         )  # fmt: skip
         domain = parseaddr(self._sender)[1].rpartition("@")[2] or "localhost"
+        if sign_in.is_invitation:
+            subject = f"You are invited to the {brand.display_name} console"
+            template = "console_invitation"
+        else:
+            subject = f"Sign in to the {brand.display_name} console"
+            template = "console_sign_in"
+        role_name = "an Administrator" if user.role == UserRole.ADMINISTRATOR else "Staff"
         message = build_message(
             sender=self._sender,
             brand=brand,
             verified_sender_domains=self._verified_sender_domains,
             recipient=user.email,
-            subject=f"Sign in to the {brand.display_name} console",
-            template="console_sign_in",
+            subject=subject,
+            template=template,
             message_id=f"<console-sign-in.{sign_in.id}@{domain}>",
-            context={"link": link, "expires_at": human_time(sign_in.expires_at)},
+            context={
+                "link": link,
+                "expires_at": human_time(sign_in.expires_at),
+                "role_name": role_name,
+            },
             logo=logo,
         )
         await self._mailer.send(message)

@@ -31,6 +31,8 @@ class BusinessError(StrEnum):
     ALREADY_HANDED_OVER = "AlreadyHandedOver"
     HANDOVER_CLOSED = "HandoverClosed"
     WEBHOOK_ENDPOINT_LIMIT = "WebhookEndpointLimit"
+    USER_EXISTS = "UserExists"
+    LAST_ADMINISTRATOR = "LastAdministrator"
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,14 @@ REFUSALS: dict[BusinessError, RefusalRule] = {
     ),
     BusinessError.WEBHOOK_ENDPOINT_LIMIT: RefusalRule(
         409, "the white label has as many webhook endpoints as it may (disable one first)"
+    ),
+    BusinessError.USER_EXISTS: RefusalRule(
+        409, "the address is already a user of this white label", "email"
+    ),
+    BusinessError.LAST_ADMINISTRATOR: RefusalRule(
+        409,
+        "the white label's last administrator can be neither removed nor made staff",
+        "role",
     ),
 }
 

@@ -157,6 +157,10 @@ class Settings(BaseSettings):
         default=timedelta(minutes=15),
         description="How long an emailed console sign-in link works (once).",
     )
+    console_invitation_ttl: Duration = Field(
+        default=timedelta(days=7),
+        description="How long an emailed invitation to the console works (once).",
+    )
     console_session_idle: Duration = Field(
         default=timedelta(minutes=30),
         description="A console session ends after this long without a request.",
@@ -307,6 +311,7 @@ class Settings(BaseSettings):
         "handover_ttl",
         "erasure_retention",
         "console_sign_in_ttl",
+        "console_invitation_ttl",
         "console_session_idle",
         "console_session_max",
     )

@@ -16,12 +16,18 @@ from store.engine import SessionFactory
 from store.schema import Customer
 
 
+def require_administrator(caller: Caller, action: str) -> None:
+    """Refuses (403) a caller who is not a WL administrator; `action` says what they tried."""
+    if not caller.is_administrator:
+        raise Refused(BusinessError.FORBIDDEN, f"only a white label administrator may {action}")
+
+
 async def callers_customer(
     reads: SessionFactory, caller: Caller, customer_id: uuid.UUID, action: str | None = None
 ) -> Customer:
     """The caller's customer; `action` names what only an administrator may do."""
-    if action is not None and not caller.is_administrator:
-        raise Refused(BusinessError.FORBIDDEN, f"only a white label administrator may {action}")
+    if action is not None:
+        require_administrator(caller, action)
     async with reads() as session:
         customer = await session.scalar(
             select(Customer).where(

@@ -66,6 +66,18 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+async def email_link(client: Client, settings: Settings, sign_in_id: uuid.UUID, what: str) -> None:
+    """Starts the workflow that emails a sign-in row's link (a sign-in or an invitation)."""
+    await client.start_workflow(
+        ConsoleSignInWorkflow.run,
+        ConsoleSignInEmail(sign_in_id=sign_in_id),
+        id=console_sign_in_workflow_id(sign_in_id),
+        task_queue=settings.temporal_task_queue,
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        static_summary=f"Email {what}",
+    )
+
+
 class ConsoleAccess:
     def __init__(self, client: Client, sessions: SessionFactory, settings: Settings) -> None:
         self._client = client
@@ -82,21 +94,14 @@ class ConsoleAccess:
             users = list(
                 await session.scalars(
                     select(WlUser).where(
-                        func.lower(WlUser.email) == wanted, WlUser.revoked_at.is_(None)
+                        func.lower(WlUser.email) == wanted, WlUser.removed_at.is_(None)
                     )
                 )
             )
             sign_ins = [ConsoleSignIn(user_id=user.id, expires_at=expires_at) for user in users]
             session.add_all(sign_ins)
         for sign_in in sign_ins:
-            await self._client.start_workflow(
-                ConsoleSignInWorkflow.run,
-                ConsoleSignInEmail(sign_in_id=sign_in.id),
-                id=console_sign_in_workflow_id(sign_in.id),
-                task_queue=self._settings.temporal_task_queue,
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                static_summary="Email a console sign-in link",
-            )
+            await email_link(self._client, self._settings, sign_in.id, "a console sign-in link")
         log.info("console sign-in requested", extra={"links": len(sign_ins)})
         return len(sign_ins)
 
@@ -114,7 +119,7 @@ class ConsoleAccess:
         if (
             sign_in is None
             or user is None
-            or user.revoked_at is not None
+            or user.removed_at is not None
             or sign_in.used_at is not None
             or sign_in.expires_at <= _now()
         ):
@@ -138,8 +143,9 @@ class ConsoleAccess:
             )
             user_id = used.scalar_one_or_none()
             user = await session.get(WlUser, user_id) if user_id else None
-            if user is None or user.revoked_at is not None:
+            if user is None or user.removed_at is not None:
                 raise LinkInvalid
+            user.last_signed_in_at = now
             session.add(
                 ConsoleSession(
                     token_hash=_digest(cookie_token),
@@ -171,7 +177,7 @@ class ConsoleAccess:
             if row is None or row.ended_at is not None or self._timed_out(row, now):
                 return None
             user = await session.get(WlUser, row.user_id)
-            if user is None or user.revoked_at is not None:
+            if user is None or user.removed_at is not None:
                 return None
             white_label = await session.get_one(WhiteLabel, user.white_label_id)
             brand = await brand_of(session, white_label)

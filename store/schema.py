@@ -86,7 +86,11 @@ class WlUser(Base):
     role: Mapped[str] = mapped_column(String(20))
     api_key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The user's own API key stopped working (the user may still use the console).
     revoked_at: Mapped[datetime | None]
+    # The user was removed from the white label: no console, no key, no sessions.
+    removed_at: Mapped[datetime | None]
+    last_signed_in_at: Mapped[datetime | None]
 
 
 class Plan(Base):
@@ -327,6 +331,8 @@ class ConsoleSignIn(Base):
     expires_at: Mapped[datetime]
     emailed_at: Mapped[datetime | None]
     used_at: Mapped[datetime | None]
+    # An administrator's invitation of a new user (its own email, valid for days, not minutes).
+    is_invitation: Mapped[bool] = mapped_column(default=False)
 
 
 class ConsoleSession(Base):
@@ -341,3 +347,25 @@ class ConsoleSession(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None]
+
+
+class ApiKey(Base):
+    """A named API key of the white label, with its own role, made in the console or the API.
+
+    Beside each user's own key (wl_users.api_key_hash), which the CLI issues. Only the key's
+    SHA-256 is kept; `last_used_at` is written at most once a minute.
+    """
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    white_label_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("white_labels.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("wl_users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    # The console form that made it: sending that form again (a reload) makes no second key.
+    form_id: Mapped[str | None] = mapped_column(String(64), unique=True)

@@ -12,6 +12,7 @@ from runtime.stripe_client import stripe_client
 from starter.activation import Activation
 from starter.api import (
     activation_pages,
+    api_keys,
     audit,
     brand,
     bulk,
@@ -21,6 +22,7 @@ from starter.api import (
     inventory,
     invitation_pages,
     metrics,
+    users,
     webhook_endpoints,
     webhooks,
 )
@@ -30,11 +32,13 @@ from starter.api.console import install_console
 from starter.api.dependencies import Services
 from starter.api.errors import install_error_handlers
 from starter.api.metrics import ApiMetrics
+from starter.api_keys import ApiKeys
 from starter.attempt_limits import AttemptLimits
 from starter.console_access import ConsoleAccess
 from starter.handover import Handovers
 from starter.signups import PendingSignups, SignupService
 from starter.stripe_events import StripeEvents
+from starter.users import WlUsers
 from store.engine import SessionFactory, read_only
 
 MAX_BODY_BYTES = 64 * 1024
@@ -71,6 +75,8 @@ def create_app(
         attempt_limits=AttemptLimits(settings),
         metrics=ApiMetrics(),
         console=ConsoleAccess(temporal, sessions, settings),
+        users=WlUsers(sessions, settings, temporal),
+        api_keys=ApiKeys(sessions),
         resolver=resolver,
     )
     install_error_handlers(app)
@@ -79,6 +85,8 @@ def create_app(
     app.include_router(customers.router)
     app.include_router(handover.router)
     app.include_router(audit.router)
+    app.include_router(users.router)
+    app.include_router(api_keys.router)
     app.include_router(inventory.router)
     app.include_router(brand.router)
     app.include_router(brand.public)

@@ -12,8 +12,9 @@ from fastapi.responses import JSONResponse
 
 from domain.brand import LOGO_MAX_BYTES, Brand, BrandUpdate
 from domain.mail import UNVERIFIED_SENDER, sender_verified
+from starter.administration import require_administrator
 from starter.api.dependencies import AppServices, AuthenticatedCaller
-from starter.api.errors import ErrorEnvelope, FieldError, error_response, require_administrator
+from starter.api.errors import ErrorEnvelope, FieldError, error_response
 from store import brands
 from store.schema import WhiteLabel
 

@@ -1,6 +1,7 @@
 """What every route needs: the shared services and the authenticated caller."""
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
@@ -11,12 +12,14 @@ from domain.settings import Settings
 from runtime.guarded_http import Resolver, system_resolver
 from starter.activation import Activation
 from starter.api.metrics import ApiMetrics
+from starter.api_keys import ApiKeys
 from starter.attempt_limits import AttemptLimits
-from starter.auth import Caller, caller_for_key
+from starter.auth import Caller, caller_for_key, key_use_is_stale, note_key_used
 from starter.console_access import ConsoleAccess
 from starter.handover import Handovers
 from starter.signups import PendingSignups, SignupService
 from starter.stripe_events import StripeEvents
+from starter.users import WlUsers
 from store.engine import SessionFactory
 
 
@@ -34,6 +37,8 @@ class Services:
     attempt_limits: AttemptLimits
     metrics: ApiMetrics
     console: ConsoleAccess
+    users: WlUsers
+    api_keys: ApiKeys
     resolver: Resolver = system_resolver
     """How the API looks up a webhook URL's host (the tests answer chosen addresses)."""
 
@@ -67,13 +72,16 @@ async def caller(
         found = await caller_for_key(session, credentials.credentials)
     if found is None:
         raise UNAUTHORIZED
-    refusal = await app.attempt_limits.admit_api_call(found.user_id)
+    refusal = await app.attempt_limits.admit_api_call(found.limited_as)
     if refusal is not None:
         raise HTTPException(
             status_code=429,
             detail="too many requests with this API key: slow down and retry after a moment",
             headers={"Retry-After": str(refusal.retry_after_seconds)},
         )
+    if found.key_id is not None and key_use_is_stale(found, datetime.now(UTC)):
+        async with app.sessions.begin() as session:
+            await note_key_used(session, found.key_id)
     return found
 
 

@@ -8,9 +8,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
-from domain.errors import BusinessError, Refused
+from domain.errors import Refused
 from domain.validation import field_message, field_path
-from starter.auth import Caller
 from store.availability import UNREACHABLE
 
 RETRY_AFTER_SECONDS = 5
@@ -88,12 +87,6 @@ async def _refused(_request: Request, error: Exception) -> JSONResponse:
     """Every business refusal of every route, answered with the status its table gives."""
     assert isinstance(error, Refused)
     return error_response(error.rule.http_status, error.code, error.message)
-
-
-def require_administrator(caller: Caller, action: str) -> None:
-    """Refuses (403) a caller who is not a WL administrator."""
-    if not caller.is_administrator:
-        raise Refused(BusinessError.FORBIDDEN, f"only a white label administrator may {action}")
 
 
 def install_error_handlers(app: FastAPI) -> None:

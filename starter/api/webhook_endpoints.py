@@ -9,7 +9,7 @@ import secrets
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 
@@ -30,8 +30,10 @@ from domain.webhooks import (
 )
 from runtime.guarded_http import target_refusal
 from runtime.webhook_deliveries import start_delivery_workflows
+from starter.administration import require_administrator
 from starter.api.dependencies import AppServices, AuthenticatedCaller
-from starter.api.errors import ErrorEnvelope, FieldError, error_response, require_administrator
+from starter.api.errors import ErrorEnvelope, FieldError, error_response
+from starter.api.ids import AnyId, as_uuid
 from store import outbox
 from store.schema import WebhookDelivery, WebhookEndpoint, WebhookEvent, utcnow
 
@@ -43,18 +45,6 @@ ERRORS: dict[int | str, dict[str, object]] = {
 
 def _not_found(what: str) -> Refused:
     return Refused(BusinessError.NOT_FOUND, f"no such {what}")
-
-
-# Any string up to a UUID's length: one that is not a UUID names nothing of the caller's, so it
-# is a 404 like an id of another white label (and staff get their 403 before any lookup).
-AnyId = Annotated[str, Path(max_length=36)]
-
-
-def _uuid(text: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(text)
-    except ValueError:
-        return None
 
 
 def _endpoint(row: WebhookEndpoint) -> Endpoint:
@@ -155,7 +145,7 @@ async def disable_endpoint(
     endpoint_id: AnyId, app: AppServices, caller: AuthenticatedCaller
 ) -> Response:
     require_administrator(caller, "change webhooks")
-    if (wanted := _uuid(endpoint_id)) is None:
+    if (wanted := as_uuid(endpoint_id)) is None:
         raise _not_found("webhook endpoint")
     async with app.sessions.begin() as session:
         row = await session.get(WebhookEndpoint, wanted)
@@ -207,7 +197,7 @@ async def list_deliveries(
 async def replay_event(event_id: AnyId, app: AppServices, caller: AuthenticatedCaller) -> Response:
     """The same event (id, sequence, body) again; each replay is a delivery of its own."""
     require_administrator(caller, "change webhooks")
-    if (wanted := _uuid(event_id)) is None:
+    if (wanted := as_uuid(event_id)) is None:
         raise _not_found("webhook event")
     async with app.sessions.begin() as session:
         event = await session.get(WebhookEvent, wanted)

@@ -2,15 +2,18 @@
 
 import argparse
 import uuid
+from collections.abc import Awaitable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
 from domain.brand import BrandUpdate
 from domain.enums import UserRole
+from domain.errors import Refused
 from domain.settings import Settings
+from domain.users import UserInvite, UserView
 from domain.validation import field_message
 from starter import admin
 from starter.cli.common import (
@@ -22,7 +25,10 @@ from starter.cli.common import (
     output,
     with_sessions,
 )
+from starter.users import WlUsers
 from store.engine import SessionFactory
+
+Result = TypeVar("Result")
 
 
 async def wl_create(args: argparse.Namespace, settings: Settings) -> None:
@@ -184,6 +190,7 @@ def register(commands: Any, command: AddCommand) -> None:
     which.add_argument("--key", help="the key itself, e.g. one found leaked")
     issue = command(wl, "issue-key", wl_issue_key, "give a user a new API key (rotation)")
     issue.add_argument("--user", required=True, type=uuid.UUID)
+    register_users(wl, command)
 
     gateway = command(
         wl, "set-payment-gateway", wl_set_payment_gateway, "let a white label take card payments"
@@ -210,3 +217,120 @@ def register(commands: Any, command: AddCommand) -> None:
         choices=list(BRAND_OPTIONS),
         help="put a field back to its neutral default (repeatable); logo_url removes any logo",
     )
+
+
+OPERATOR = "operator:cli"
+
+
+def _user_line(user: UserView) -> str:
+    seen = (
+        f"last signed in {user.last_signed_in_at:%Y-%m-%d %H:%M} UTC"
+        if user.last_signed_in_at
+        else "never signed in"
+    )
+    invited = (
+        f", invitation until {user.invitation_expires_at:%Y-%m-%d %H:%M} UTC"
+        if user.invitation_expires_at
+        else ""
+    )
+    return f"{user.id}  {user.email}  {user.role.value}  {seen}{invited}"
+
+
+async def wl_users_list(args: argparse.Namespace, settings: Settings) -> None:
+    async def act(sessions: SessionFactory) -> None:
+        users = await WlUsers(sessions, settings).list(args.wl)
+        output(
+            args,
+            {"users": [user.model_dump(mode="json") for user in users]},
+            "\n".join(_user_line(user) for user in users) or "no users",
+        )
+
+    await with_sessions(settings, act)
+
+
+async def wl_users_invite(args: argparse.Namespace, settings: Settings) -> None:
+    from runtime.temporal import connect
+
+    try:
+        invite = UserInvite(email=args.email, role=UserRole(args.role))
+    except ValidationError as error:
+        raise UsageError(f"--email: {field_message(str(error.errors()[0]['msg']))}") from None
+
+    async def act(sessions: SessionFactory) -> None:
+        users = WlUsers(sessions, settings, await connect(settings))
+        user = await _refusals_named(users.invite(args.wl, invite, OPERATOR))
+        output(
+            args,
+            user.model_dump(mode="json"),
+            f"invited {user.email} as {user.role.value} (user {user.id}); the link works once, "
+            f"until {user.invitation_expires_at:%Y-%m-%d %H:%M} UTC",
+        )
+
+    await with_sessions(settings, act)
+
+
+async def wl_users_set_role(args: argparse.Namespace, settings: Settings) -> None:
+    async def act(sessions: SessionFactory) -> None:
+        users = WlUsers(sessions, settings)
+        user = await _refusals_named(
+            users.change_role(args.wl, args.user, UserRole(args.role), OPERATOR)
+        )
+        output(args, user.model_dump(mode="json"), f"{user.email} is {user.role.value}")
+
+    await with_sessions(settings, act)
+
+
+async def wl_users_remove(args: argparse.Namespace, settings: Settings) -> None:
+    async def act(sessions: SessionFactory) -> None:
+        await _refusals_named(WlUsers(sessions, settings).remove(args.wl, args.user, OPERATOR))
+        output(
+            args,
+            {"user_id": args.user, "removed": True},
+            f"user {args.user} is removed: their sessions ended and their key stopped",
+        )
+
+    await with_sessions(settings, act)
+
+
+async def wl_users_end_sessions(args: argparse.Namespace, settings: Settings) -> None:
+    async def act(sessions: SessionFactory) -> None:
+        users = WlUsers(sessions, settings)
+        ended = await _refusals_named(users.end_sessions(args.wl, args.user, OPERATOR))
+        output(
+            args,
+            ended.model_dump(mode="json"),
+            f"{ended.sessions_ended} console sessions of user {args.user} ended",
+        )
+
+    await with_sessions(settings, act)
+
+
+async def _refusals_named(call: Awaitable[Result]) -> Result:
+    """A refusal of the service, as the CLI's one line naming the option it is about."""
+    try:
+        return await call
+    except Refused as refusal:
+        option = {"email": "--email", "role": "--role"}.get(refusal.rule.field, "--user")
+        raise UsageError(f"{option}: {refusal.message} [{refusal.code}]") from None
+
+
+def register_users(wl: Any, command: AddCommand) -> None:
+    users = wl.add_parser("users", help="the white label's users").add_subparsers(
+        dest="users", required=True
+    )
+    listed = command(users, "list", wl_users_list, "the users, with role and last sign-in")
+    listed.add_argument("--wl", required=True, type=uuid.UUID)
+    invite = command(users, "invite", wl_users_invite, "email a user an invitation to the console")
+    invite.add_argument("--wl", required=True, type=uuid.UUID)
+    invite.add_argument("--email", required=True, type=email)
+    invite.add_argument("--role", required=True, choices=[role.value for role in UserRole])
+    set_role = command(users, "set-role", wl_users_set_role, "make a user administrator or staff")
+    set_role.add_argument("--wl", required=True, type=uuid.UUID)
+    set_role.add_argument("--user", required=True, type=uuid.UUID)
+    set_role.add_argument("--role", required=True, choices=[role.value for role in UserRole])
+    remove = command(users, "remove", wl_users_remove, "remove a user (sessions and key end)")
+    remove.add_argument("--wl", required=True, type=uuid.UUID)
+    remove.add_argument("--user", required=True, type=uuid.UUID)
+    end = command(users, "end-sessions", wl_users_end_sessions, "sign a user out everywhere")
+    end.add_argument("--wl", required=True, type=uuid.UUID)
+    end.add_argument("--user", required=True, type=uuid.UUID)

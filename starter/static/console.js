@@ -74,3 +74,20 @@ document.addEventListener("DOMContentLoaded", () => {
   const live = document.getElementById("live");
   if (live && live.dataset.progressUrl) follow(live);
 });
+
+// A "Copy" button beside a secret shown once: copies it and says so.
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("button[data-copy]").forEach((button) => {
+    const source = document.getElementById(button.dataset.copy);
+    const said = document.querySelector(`[data-copied="${button.dataset.copy}"]`);
+    if (!source || !navigator.clipboard) { button.hidden = true; return; }
+    button.addEventListener("click", async () => {
+      try {
+        await navigator.clipboard.writeText(source.textContent.trim());
+        if (said) said.textContent = "Copied.";
+      } catch (error) {
+        if (said) said.textContent = "Copying is not allowed here: select the key and copy it.";
+      }
+    });
+  });
+});

@@ -24,6 +24,8 @@ class Route:
     changes_something: bool
     body: dict[str, object] | None = None
     content: bytes | None = None
+    administrators_only: bool = False
+    """A read that staff are refused too (the white label's users and keys)."""
 
     def url(self, customer_id: str) -> str:
         return self.path.replace("{customer_id}", customer_id)
@@ -77,9 +79,27 @@ ROUTES = [
     Route("DELETE", "/v1/webhook-endpoints/{endpoint_id}", changes_something=True),
     Route("GET", "/v1/webhook-deliveries", changes_something=False),
     Route("POST", "/v1/webhook-events/{event_id}/replay", changes_something=True),
+    Route("GET", "/v1/users", changes_something=False, administrators_only=True),
+    Route(
+        "POST",
+        "/v1/users",
+        changes_something=True,
+        body={"email": "new-desk@reseller.example.com", "role": "administrator"},
+    ),
+    Route("PATCH", "/v1/users/{user_id}", changes_something=True, body={"role": "staff"}),
+    Route("DELETE", "/v1/users/{user_id}", changes_something=True),
+    Route("POST", "/v1/users/{user_id}/sessions/end", changes_something=True),
+    Route("GET", "/v1/api-keys", changes_something=False, administrators_only=True),
+    Route(
+        "POST",
+        "/v1/api-keys",
+        changes_something=True,
+        body={"name": "CRM", "role": "administrator"},
+    ),
+    Route("POST", "/v1/api-keys/{key_id}/revoke", changes_something=True),
 ]
-READS = [route for route in ROUTES if not route.changes_something]
-CHANGES = [route for route in ROUTES if route.changes_something]
+READS = [route for route in ROUTES if not route.changes_something and not route.administrators_only]
+CHANGES = [route for route in ROUTES if route.changes_something or route.administrators_only]
 ROUTES_ON_ONE_CUSTOMER = [route for route in ROUTES if "{customer_id}" in route.path]
 
 

@@ -154,6 +154,54 @@ async def payment_gateway(console: Console) -> None:
     await expect(console.page.get_by_role("heading", name="Payment gateway")).to_be_visible()
 
 
+async def users(console: Console) -> None:
+    await customers(console)
+    await console.page.get_by_role("link", name="Users", exact=True).click()
+    await expect(console.page.get_by_role("heading", name="Users")).to_be_visible()
+
+
+async def user_invite_errors(console: Console) -> None:
+    await users(console)
+    await console.page.get_by_role("link", name="Invite user").click()
+    await console.page.get_by_role("button", name="Send invitation").click()
+    await expect(console.page.locator("#f-email-error")).to_be_visible()
+
+
+async def a_user(console: Console) -> None:
+    await users(console)
+    await console.page.get_by_role(
+        "link", name=staff_email(console.white_label.admin_email)
+    ).click()
+    await expect(console.page.get_by_role("button", name="Change role")).to_be_visible()
+
+
+async def user_remove(console: Console) -> None:
+    await a_user(console)
+    await console.page.get_by_role("link", name="Remove user").click()
+    await expect(console.page.get_by_role("button", name="Remove user")).to_be_visible()
+
+
+async def account(console: Console) -> None:
+    await customers(console)
+    await console.page.get_by_role("link", name=console.white_label.admin_email).click()
+    await expect(console.page.get_by_role("heading", name="Your account")).to_be_visible()
+
+
+async def api_key_created(console: Console) -> None:
+    await customers(console)
+    await console.page.get_by_role("link", name="API keys").click()
+    await console.page.get_by_label("Name").fill("Billing sync")
+    await console.page.get_by_label("Staff: reads only").check()
+    await console.page.get_by_role("button", name="Create API key").click()
+    await expect(console.page.locator("#new-key")).to_be_visible()
+
+
+async def api_key_revoke(console: Console) -> None:
+    await api_key_created(console)
+    await console.page.get_by_role("link", name="Revoke Billing sync").first.click()
+    await expect(console.page.get_by_role("button", name="Revoke key")).to_be_visible()
+
+
 async def not_allowed(console: Console) -> None:
     staff = staff_email(console.white_label.admin_email)
     await sign_in(console.page, console.api_url, console.mail_sink, staff)
@@ -178,6 +226,13 @@ PAGES: dict[str, Callable[[Console], Awaitable[None]]] = {
     "action-invite": inviting,
     "audit-trail": audit_trail,
     "payment-gateway": payment_gateway,
+    "users": users,
+    "user-invite-errors": user_invite_errors,
+    "user": a_user,
+    "user-remove": user_remove,
+    "account": account,
+    "api-key-created": api_key_created,
+    "api-key-revoke": api_key_revoke,
     "not-allowed": not_allowed,
 }
 

@@ -451,3 +451,46 @@ async def test_an_operator_converts_a_signup_then_invites_the_customer_to_take_o
     view = await customer(api, white_label, signup.customer_id)
     assert view["path"] == "wl_managed"
     assert [admin["kind"] for admin in view["account_administrators"]] == ["wl_administrator"]
+
+
+async def test_an_operator_manages_a_white_labels_users_like_the_console_does(
+    settings: Settings, white_label: WhiteLabelFixture, worker: Worker, mail_sink: MailSink
+) -> None:
+    wl = str(white_label.id)
+    email = f"desk-{uuid.uuid4().hex[:6]}@reseller.example.com"
+    invited = await starter(
+        settings, "wl", "users", "invite", "--wl", wl, "--email", email, "--role", "staff",
+        "--json",
+    )  # fmt: skip
+    await mails_to(mail_sink, email, 1)
+    listed = await starter(settings, "wl", "users", "list", "--wl", wl)
+    last_admin = await starter(
+        settings, "wl", "users", "set-role", "--wl", wl, "--user", str(white_label.admin_user_id),
+        "--role", "staff",
+    )  # fmt: skip
+    user_id = str(invited.json()["id"])
+    promoted = await starter(
+        settings, "wl", "users", "set-role", "--wl", wl, "--user", user_id, "--role",
+        "administrator",
+    )  # fmt: skip
+    ended = await starter(
+        settings, "wl", "users", "end-sessions", "--wl", wl, "--user", user_id, "--json"
+    )
+    removed = await starter(settings, "wl", "users", "remove", "--wl", wl, "--user", user_id)
+    after = await starter(settings, "wl", "users", "list", "--wl", wl, "--json")
+
+    assert invited.code == 0, invited.stderr
+    assert invited.json()["state"] == "invited"
+    assert "invited" in mail_sink.to(email)[0]["Subject"]
+    assert email in listed.stdout
+    assert "invitation until" in listed.stdout
+    assert (last_admin.code, last_admin.stderr) == (
+        2,
+        "python -m starter: --role: the last administrator cannot be made staff: make another "
+        "user administrator first [LastAdministrator]\n",
+    )
+    assert promoted.code == 0, promoted.stderr
+    assert promoted.stdout == f"{email} is administrator\n"
+    assert ended.json() == {"user_id": user_id, "sessions_ended": 0}
+    assert removed.code == 0, removed.stderr
+    assert email not in [user["email"] for user in after.json()["users"]]  # type: ignore[union-attr]

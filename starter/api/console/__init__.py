@@ -7,7 +7,17 @@ The pages call the same services as `/v1` (create, list, views), never a second 
 
 from fastapi import FastAPI
 
-from starter.api.console import actions, audit, customers, gateway, sign_in, wizard
+from starter.api.console import (
+    account,
+    actions,
+    api_keys,
+    audit,
+    customers,
+    gateway,
+    sign_in,
+    users,
+    wizard,
+)
 from starter.api.console.session import install_console_errors
 
 
@@ -20,3 +30,6 @@ def install_console(app: FastAPI) -> None:
     app.include_router(actions.router)
     app.include_router(audit.router)
     app.include_router(gateway.router)
+    app.include_router(users.router)
+    app.include_router(account.router)
+    app.include_router(api_keys.router)

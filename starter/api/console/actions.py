@@ -21,7 +21,7 @@ from domain.errors import Refused
 from domain.handover import HandoverState, HandoverView
 from starter.api.console.catalogue import TIMEZONES, white_label_catalogue
 from starter.api.console.pages import console_page
-from starter.api.console.session import Console, ConsoleForbidden, checked_form
+from starter.api.console.session import Console, checked_form, require_administrator
 from starter.api.dependencies import AppServices
 from starter.console_access import SignedIn
 from starter.console_wizard import WizardForm, check_conversion, error_links
@@ -192,8 +192,7 @@ async def _page(
 
 
 async def _customer(app: AppServices, who: SignedIn, customer_id: uuid.UUID) -> CustomerView | None:
-    if not who.caller.is_administrator:
-        raise ConsoleForbidden(ONLY_ADMINISTRATORS)
+    require_administrator(who, ONLY_ADMINISTRATORS)
     async with app.reading_sessions() as session:
         return await customer_view(session, customer_id, who.caller.white_label_id, app.settings)
 

@@ -37,6 +37,16 @@ class ConsoleForbidden(Exception):
         self.message = message
 
 
+class ConsoleNotFound(Exception):
+    """Answered with a 404 page: `heading` says what is missing, the link leads back."""
+
+    def __init__(self, heading: str, back_href: str, back_label: str) -> None:
+        super().__init__(heading)
+        self.heading = heading
+        self.back_href = back_href
+        self.back_label = back_label
+
+
 def set_cookie(response: Response, settings: Settings, name: str, value: str) -> None:
     response.set_cookie(
         name,
@@ -70,6 +80,12 @@ async def maybe_signed_in(request: Request, app: AppServices) -> SignedIn | None
 
 
 Console = Annotated[SignedIn, Depends(signed_in)]
+
+
+def require_administrator(signed_in: SignedIn, message: str) -> None:
+    """Refuses (403, with `message`) a console user who is not an administrator."""
+    if not signed_in.caller.is_administrator:
+        raise ConsoleForbidden(message)
 
 
 def check_csrf(expected: str | None, sent: object) -> None:
@@ -116,6 +132,22 @@ async def _forbidden(request: Request, error: Exception) -> Response:
     )
 
 
+async def _not_found(request: Request, error: Exception) -> Response:
+    assert isinstance(error, ConsoleNotFound)
+    app = await services(request)
+    who = await app.console.signed_in(request.cookies.get(SESSION_COOKIE))
+    return console_page(
+        app.settings,
+        "not_found.html",
+        signed_in=who,
+        status_code=404,
+        heading=error.heading,
+        back_href=error.back_href,
+        back_label=error.back_label,
+    )
+
+
 def install_console_errors(app: FastAPI) -> None:
     app.add_exception_handler(NotSignedIn, _to_sign_in)
     app.add_exception_handler(ConsoleForbidden, _forbidden)
+    app.add_exception_handler(ConsoleNotFound, _not_found)

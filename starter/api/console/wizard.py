@@ -17,7 +17,7 @@ from domain.enums import SignupPath
 from domain.errors import Refused
 from starter.api.console.catalogue import TIMEZONES, Catalogue, white_label_catalogue
 from starter.api.console.pages import console_page
-from starter.api.console.session import Console, ConsoleForbidden, checked_form
+from starter.api.console.session import Console, checked_form, require_administrator
 from starter.api.dependencies import AppServices
 from starter.console_access import SignedIn
 from starter.console_wizard import (
@@ -38,11 +38,6 @@ NO_GATEWAY = (
     "Not available: your white label has no payment gateway, so customers cannot pay by card. "
     "Ask the platform operator to set one up."
 )
-
-
-def _require_administrator(signed_in: SignedIn) -> None:
-    if not signed_in.caller.is_administrator:
-        raise ConsoleForbidden(ONLY_ADMINISTRATORS)
 
 
 async def _step_page(
@@ -83,7 +78,7 @@ async def _step_page(
 
 @router.get("/new")
 async def new_customer(signed_in: Console, app: AppServices) -> Response:
-    _require_administrator(signed_in)
+    require_administrator(signed_in, ONLY_ADMINISTRATORS)
     return await _step_page(app, signed_in, WizardForm.fresh(), 1)
 
 
@@ -96,7 +91,7 @@ def _posted_step(values: dict[str, list[str]]) -> int:
 
 @router.post("/new")
 async def post_new_customer(request: Request, signed_in: Console, app: AppServices) -> Response:
-    _require_administrator(signed_in)
+    require_administrator(signed_in, ONLY_ADMINISTRATORS)
     values = await checked_form(request, signed_in)
     form = WizardForm.from_values(values)
     step = _posted_step(values)

@@ -1,0 +1,66 @@
+"""users and keys: removed users, last sign-in, invitations, named API keys
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-12-01 07:00:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import store.types
+
+revision: str = "0007"
+down_revision: str | None = "0006"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+UTC_TIME = store.types.UtcDateTime(timezone=True)
+
+
+def upgrade() -> None:
+    op.add_column("wl_users", sa.Column("removed_at", UTC_TIME, nullable=True))
+    op.add_column("wl_users", sa.Column("last_signed_in_at", UTC_TIME, nullable=True))
+    op.add_column(
+        "console_sign_ins",
+        sa.Column("is_invitation", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
+    op.create_table(
+        "api_keys",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("white_label_id", sa.Uuid(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("role", sa.String(length=20), nullable=False),
+        sa.Column("key_hash", sa.String(length=64), nullable=False),
+        sa.Column("created_by_user_id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", UTC_TIME, nullable=False),
+        sa.Column("last_used_at", UTC_TIME, nullable=True),
+        sa.Column("revoked_at", UTC_TIME, nullable=True),
+        sa.Column("form_id", sa.String(length=64), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["white_label_id"],
+            ["white_labels.id"],
+            name=op.f("fk_api_keys_white_label_id_white_labels"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_user_id"],
+            ["wl_users.id"],
+            name=op.f("fk_api_keys_created_by_user_id_wl_users"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_api_keys")),
+        sa.UniqueConstraint("key_hash", name=op.f("uq_api_keys_key_hash")),
+        sa.UniqueConstraint("form_id", name=op.f("uq_api_keys_form_id")),
+    )
+    op.create_index(op.f("ix_api_keys_white_label_id"), "api_keys", ["white_label_id"])
+
+
+def downgrade() -> None:
+    op.drop_index(op.f("ix_api_keys_white_label_id"), table_name="api_keys")
+    op.drop_table("api_keys")
+    with op.batch_alter_table("console_sign_ins") as batch:
+        batch.drop_column("is_invitation")
+    with op.batch_alter_table("wl_users") as batch:
+        batch.drop_column("last_signed_in_at")
+        batch.drop_column("removed_at")
