@@ -124,6 +124,12 @@ class WebhookActivities:
             event = await session.get_one(WebhookEvent, delivery.event_id)
             endpoint = await session.get_one(WebhookEndpoint, delivery.endpoint_id)
             url, secret, disabled = endpoint.url, endpoint.signing_secret, endpoint.disabled_at
+            previous = (
+                endpoint.previous_signing_secret
+                if endpoint.previous_secret_expires_at is not None
+                and endpoint.previous_secret_expires_at > utcnow()
+                else None
+            )
             body = outbox.body_of(event)
         delivery_id = data.delivery_id
         if disabled is not None:
@@ -132,7 +138,7 @@ class WebhookActivities:
         headers = {
             "Content-Type": "application/json",
             ID_HEADER: str(event.id),
-            SIGNATURE_HEADER: signature_header(secret, body, int(time.time())),
+            SIGNATURE_HEADER: signature_header(secret, body, int(time.time()), previous),
         }
         client = guarded_client(
             HTTP_TIMEOUT_SECONDS, self._resolver, allow_private=self._allow_private_targets

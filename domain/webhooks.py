@@ -9,7 +9,7 @@ import hashlib
 import hmac
 import time
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
 
@@ -46,9 +46,20 @@ class DeliveryStatus(StrEnum):
     FAILED = "failed"
 
 
-def signature_header(secret: str, body: bytes, timestamp: int) -> str:
-    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return f"t={timestamp},v1={digest}"
+SECRET_ROTATION_OVERLAP = timedelta(hours=24)
+"""How long the old secret keeps signing after a rotation (each delivery carries both)."""
+
+
+def signature_header(
+    secret: str, body: bytes, timestamp: int, previous_secret: str | None = None
+) -> str:
+    """`previous_secret`: during a rotation's overlap, a second `v1` signed with the old one."""
+    signatures = [
+        hmac.new(each.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+        for each in (secret, previous_secret)
+        if each
+    ]
+    return f"t={timestamp}," + ",".join(f"v1={digest}" for digest in signatures)
 
 
 def verify_signature(
@@ -94,10 +105,21 @@ class Endpoint(BaseModel):
     event_types: list[WebhookEventType]
     created_at: datetime
     disabled_at: datetime | None = None
+    previous_secret_expires_at: datetime | None = Field(
+        default=None, description="after a rotation: until when the old secret signs too"
+    )
 
 
 class CreatedEndpoint(Endpoint):
     signing_secret: str = Field(description="shown in this answer only: keep it")
+
+
+class RotatedSecret(BaseModel):
+    endpoint_id: uuid.UUID
+    signing_secret: str = Field(description="the new secret, shown in this answer only")
+    previous_secret_expires_at: datetime = Field(
+        description="until then each delivery is signed with the old secret as well"
+    )
 
 
 class EndpointList(BaseModel):

@@ -280,6 +280,13 @@ class WebhookEndpoint(Base):
     signing_secret: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     disabled_at: Mapped[datetime | None]
+    # After a rotation the old secret signs too, until the overlap ends.
+    previous_signing_secret: Mapped[str | None] = mapped_column(String(100))
+    previous_secret_expires_at: Mapped[datetime | None]
+    # Deleted: gone from the lists (always disabled too); its deliveries stay.
+    deleted_at: Mapped[datetime | None]
+    # The console form that added it: sending that form again adds nothing.
+    form_id: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
 
 
 class WebhookEvent(Base):

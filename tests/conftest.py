@@ -52,6 +52,8 @@ SEALED = sealed_converter(AesGcmCodec(base64.b64decode(TEST_ENCRYPTION_KEY)))
 WORKFLOW_CACHE = int(os.environ.get("TEST_MAX_CACHED_WORKFLOWS", "1000"))
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
+pytest_plugins = ["tests.support.webhook_fixtures"]
+
 
 def free_port() -> int:
     with socket.socket() as probe:

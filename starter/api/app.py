@@ -39,6 +39,7 @@ from starter.handover import Handovers
 from starter.signups import PendingSignups, SignupService
 from starter.stripe_events import StripeEvents
 from starter.users import WlUsers
+from starter.webhook_settings import WebhookSettings
 from store.engine import SessionFactory, read_only
 
 MAX_BODY_BYTES = 64 * 1024
@@ -77,6 +78,7 @@ def create_app(
         console=ConsoleAccess(temporal, sessions, settings),
         users=WlUsers(sessions, settings, temporal),
         api_keys=ApiKeys(sessions),
+        webhooks=WebhookSettings(sessions, settings, temporal, resolver),
         resolver=resolver,
     )
     install_error_handlers(app)

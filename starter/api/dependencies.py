@@ -20,6 +20,7 @@ from starter.handover import Handovers
 from starter.signups import PendingSignups, SignupService
 from starter.stripe_events import StripeEvents
 from starter.users import WlUsers
+from starter.webhook_settings import WebhookSettings
 from store.engine import SessionFactory
 
 
@@ -39,6 +40,7 @@ class Services:
     console: ConsoleAccess
     users: WlUsers
     api_keys: ApiKeys
+    webhooks: WebhookSettings
     resolver: Resolver = system_resolver
     """How the API looks up a webhook URL's host (the tests answer chosen addresses)."""
 

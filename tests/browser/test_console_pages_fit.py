@@ -202,6 +202,22 @@ async def api_key_revoke(console: Console) -> None:
     await expect(console.page.get_by_role("button", name="Revoke key")).to_be_visible()
 
 
+async def webhooks(console: Console) -> None:
+    await customers(console)
+    await console.page.get_by_role("link", name="Webhooks").click()
+    await console.page.get_by_role("button", name="Add endpoint").click()
+    await expect(console.page.locator("#f-url-error")).to_be_visible()
+
+
+async def webhook_endpoint(console: Console) -> None:
+    await webhooks(console)
+    await console.page.get_by_label("URL").fill("http://127.0.0.1:9/kiwivoice/provisioning")
+    await console.page.get_by_label("customer.active").check()
+    await console.page.get_by_role("button", name="Add endpoint").click()
+    await console.page.get_by_role("link", name="http://127.0.0.1:9/kiwivoice").click()
+    await expect(console.page.get_by_role("link", name="Rotate secret")).to_be_visible()
+
+
 async def not_allowed(console: Console) -> None:
     staff = staff_email(console.white_label.admin_email)
     await sign_in(console.page, console.api_url, console.mail_sink, staff)
@@ -233,6 +249,8 @@ PAGES: dict[str, Callable[[Console], Awaitable[None]]] = {
     "account": account,
     "api-key-created": api_key_created,
     "api-key-revoke": api_key_revoke,
+    "webhooks-errors": webhooks,
+    "webhook-endpoint": webhook_endpoint,
     "not-allowed": not_allowed,
 }
 

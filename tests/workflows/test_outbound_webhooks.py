@@ -2,20 +2,15 @@
 in order, once each, and nothing is lost while the endpoint is down."""
 
 import asyncio
-import contextlib
 import time
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-import pytest_asyncio
 from fastapi import FastAPI, Request, Response
 from sqlalchemy import select
 from temporalio.client import Client
-from temporalio.service import RPCError
-from temporalio.worker import Worker
 
 from devstack.mailsink import MailSink
 from domain.settings import Settings
@@ -74,34 +69,6 @@ ALL_TYPES = [
     "customer.cancelled",
     "customer.failed",
 ]
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def dispatcher(client: Client, settings: Settings, worker: Worker) -> AsyncIterator[None]:
-    """What `python worker.py` starts; here with a 1 s first retry instead of 10 s.
-
-    It is stopped after the test: polling twice a second, it would otherwise load the shared
-    worker for the rest of the session (under `make test-replay` each poll replays its whole
-    history), and slow down tests that have nothing to do with webhooks.
-    """
-    await ensure_outbox_dispatcher(
-        client,
-        settings.temporal_task_queue,
-        OutboxDispatchInput(retry_initial_seconds=1, poll_seconds=0.5),
-    )
-    yield
-    handle = client.get_workflow_handle(outbox_dispatch_workflow_id(settings.temporal_task_queue))
-    with contextlib.suppress(RPCError):  # already ended
-        await handle.terminate("the test that needed it is over")
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def receiver() -> AsyncIterator[Receiver]:
-    running = Receiver()
-    await running.start()
-    yield running
-    if running._stop is not None:
-        await running.stop()
 
 
 async def register(
@@ -491,3 +458,76 @@ async def test_every_worker_start_finds_the_one_dispatcher_already_running(
     await ensure_outbox_dispatcher(client, settings.temporal_task_queue, OutboxDispatchInput())
 
     assert (await handle.describe()).run_id == running.run_id
+
+
+async def test_a_rotated_secret_signs_with_both_secrets_until_the_overlap_ends(
+    api: httpx.AsyncClient,
+    white_label: WhiteLabelFixture,
+    dispatcher: None,
+    receiver: Receiver,
+) -> None:
+    endpoint = await register(api, white_label, receiver.url, ["customer.created"])
+    old_secret = endpoint["signing_secret"]
+    rotated = await api.post(
+        f"/v1/webhook-endpoints/{endpoint['id']}/rotate-secret", headers=white_label.headers
+    )
+    new_secret = rotated.json()["signing_secret"]
+    created = await api.post("/v1/customers", json=customer_request(), headers=white_label.headers)
+    [delivered] = await receiver.until(created.json()["customer_id"], 1)
+    listed = await api.get("/v1/webhook-endpoints", headers=white_label.headers)
+
+    assert rotated.status_code == 200, rotated.text
+    assert new_secret != old_secret
+    header = delivered.headers["webhook-signature"]
+    assert header.count("v1=") == 2
+    assert verify_signature(new_secret, delivered.body, header)
+    assert verify_signature(old_secret, delivered.body, header)
+    [shown] = listed.json()["endpoints"]
+    assert shown["previous_secret_expires_at"] is not None
+    assert new_secret not in listed.text
+
+
+async def _until_dispatched(sessions: SessionFactory, customer_id: str) -> None:
+    """Until the dispatcher has taken the customer's events from the outbox."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        async with sessions() as session:
+            waiting = await session.scalars(
+                select(WebhookEvent.id).where(
+                    WebhookEvent.customer_id == uuid.UUID(customer_id),
+                    WebhookEvent.dispatched_at.is_(None),
+                )
+            )
+            if waiting.first() is None:
+                return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the outbox was not dispatched")
+
+
+async def test_a_disabled_endpoint_hears_nothing_until_enabled_again(
+    api: httpx.AsyncClient,
+    sessions: SessionFactory,
+    white_label: WhiteLabelFixture,
+    dispatcher: None,
+    receiver: Receiver,
+) -> None:
+    endpoint = await register(api, white_label, receiver.url, ["customer.created"])
+    disabled = await api.delete(
+        f"/v1/webhook-endpoints/{endpoint['id']}", headers=white_label.headers
+    )
+    while_disabled = await api.post(
+        "/v1/customers", json=customer_request(), headers=white_label.headers
+    )
+    await _until_dispatched(sessions, while_disabled.json()["customer_id"])
+    enabled = await api.post(
+        f"/v1/webhook-endpoints/{endpoint['id']}/enable", headers=white_label.headers
+    )
+    after = await api.post("/v1/customers", json=customer_request(), headers=white_label.headers)
+    await receiver.until(after.json()["customer_id"], 1)
+    for_endpoint = await deliveries(api, white_label, endpoint_id=endpoint["id"])
+
+    assert disabled.json()["disabled_at"] is not None
+    assert enabled.status_code == 200
+    assert enabled.json()["disabled_at"] is None
+    assert receiver.for_customer(while_disabled.json()["customer_id"]) == []
+    assert [each["customer_id"] for each in for_endpoint] == [after.json()["customer_id"]]

@@ -16,6 +16,7 @@ from starter.api.console import (
     gateway,
     sign_in,
     users,
+    webhooks,
     wizard,
 )
 from starter.api.console.session import install_console_errors
@@ -33,3 +34,4 @@ def install_console(app: FastAPI) -> None:
     app.include_router(users.router)
     app.include_router(account.router)
     app.include_router(api_keys.router)
+    app.include_router(webhooks.router)

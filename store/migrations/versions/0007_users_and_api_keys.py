@@ -1,4 +1,5 @@
-"""users and keys: removed users, last sign-in, invitations, named API keys
+"""users, keys and webhook settings: removed users, last sign-in, invitations, named API
+keys; webhook secret rotation, deleted endpoints, console form ids
 
 Revision ID: 0007
 Revises: 0006
@@ -26,6 +27,18 @@ def upgrade() -> None:
     op.add_column(
         "console_sign_ins",
         sa.Column("is_invitation", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
+    op.add_column(
+        "webhook_endpoints", sa.Column("previous_signing_secret", sa.String(100), nullable=True)
+    )
+    op.add_column(
+        "webhook_endpoints", sa.Column("previous_secret_expires_at", UTC_TIME, nullable=True)
+    )
+    op.add_column("webhook_endpoints", sa.Column("deleted_at", UTC_TIME, nullable=True))
+    op.add_column("webhook_endpoints", sa.Column("form_id", sa.String(64), nullable=True))
+    # A unique index, not a constraint: SQLite adds it without rebuilding the table.
+    op.create_index(
+        op.f("ix_webhook_endpoints_form_id"), "webhook_endpoints", ["form_id"], unique=True
     )
     op.create_table(
         "api_keys",
@@ -59,6 +72,12 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index(op.f("ix_api_keys_white_label_id"), table_name="api_keys")
     op.drop_table("api_keys")
+    op.drop_index(op.f("ix_webhook_endpoints_form_id"), table_name="webhook_endpoints")
+    with op.batch_alter_table("webhook_endpoints") as batch:
+        batch.drop_column("form_id")
+        batch.drop_column("deleted_at")
+        batch.drop_column("previous_secret_expires_at")
+        batch.drop_column("previous_signing_secret")
     with op.batch_alter_table("console_sign_ins") as batch:
         batch.drop_column("is_invitation")
     with op.batch_alter_table("wl_users") as batch:
