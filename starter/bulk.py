@@ -20,7 +20,7 @@ import hashlib
 import json
 import logging
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Annotated, Any
@@ -266,7 +266,16 @@ class BulkOnboarding:
         self._reads = read_only(sessions)
         self._concurrency = concurrency
 
-    async def run(self, caller: Caller, rows: Sequence[object], *, dry_run: bool) -> BulkReport:
+    async def run(
+        self,
+        caller: Caller,
+        rows: Sequence[object],
+        *,
+        dry_run: bool,
+        progress: Callable[[int], Awaitable[None]] | None = None,
+    ) -> BulkReport:
+        """`progress` hears how many valid rows have been started so far (the console's
+        import page shows it)."""
         if not caller.is_administrator:
             raise Refused(
                 BusinessError.FORBIDDEN, "only a white label administrator creates customers"
@@ -281,7 +290,7 @@ class BulkOnboarding:
         await self._compare_with_earlier_runs(caller, work, dry_run=dry_run)
         valid = [row for row in work if row.valid and row.outcome is None]
         if not dry_run:
-            await self._start_all(caller, valid)
+            await self._start_all(caller, valid, progress)
         report = await self._report(work, dry_run)
         log.info(
             "bulk onboarding for white label %s: %s",
@@ -330,12 +339,22 @@ class BulkOnboarding:
                 if row.valid and row.outcome is None:
                     row.outcome = RowOutcome.WOULD_CREATE
 
-    async def _start_all(self, caller: Caller, rows: Sequence[_Row]) -> None:
+    async def _start_all(
+        self,
+        caller: Caller,
+        rows: Sequence[_Row],
+        progress: Callable[[int], Awaitable[None]] | None,
+    ) -> None:
         pending = iter(rows)
+        started = 0
 
         async def starter() -> None:
+            nonlocal started
             for row in pending:  # shared: each row is taken by one starter only
                 await self._start(caller, row)
+                started += 1
+                if progress is not None:
+                    await progress(started)
 
         async with asyncio.TaskGroup() as group:
             for _ in range(min(self._concurrency, len(rows))):

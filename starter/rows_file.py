@@ -118,16 +118,26 @@ def _read_json(text: str, name: str) -> RowsFile:
 def read_rows_file(path: Path) -> RowsFile:
     """Rows from a `.csv` file (a header of field paths) or a `.json` one (a list of rows, or
     the API's body `{"rows": [...]}`)."""
-    suffix = path.suffix.lower()
-    if suffix not in {".csv", ".json"}:
+    if path.suffix.lower() not in {".csv", ".json"}:
         raise RowsFileError(f"{path}: give a .csv or a .json file")
     try:
-        text = path.read_text(encoding="utf-8-sig")  # a spreadsheet's CSV may start with a BOM
+        data = path.read_bytes()
     except OSError as error:
         raise RowsFileError(f"{path}: {error.strerror}") from None
+    return rows_from_bytes(data, str(path))
+
+
+def rows_from_bytes(data: bytes, name: str) -> RowsFile:
+    """The same from a file's bytes (an upload in the console); `name` decides the format by
+    its suffix and names the file in every message."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in {".csv", ".json"}:
+        raise RowsFileError(f"{name}: give a .csv or a .json file")
+    try:
+        text = data.decode("utf-8-sig")  # a spreadsheet's CSV may start with a BOM
     except UnicodeDecodeError:
-        raise RowsFileError(f"{path}: not UTF-8 text") from None
-    found = _read_csv(text, str(path)) if suffix == ".csv" else _read_json(text, str(path))
+        raise RowsFileError(f"{name}: not UTF-8 text") from None
+    found = _read_csv(text, name) if suffix == ".csv" else _read_json(text, name)
     if not found.rows:
-        raise RowsFileError(f"{path}: no rows")
+        raise RowsFileError(f"{name}: no rows")
     return found

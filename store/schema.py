@@ -376,3 +376,29 @@ class ApiKey(Base):
     revoked_at: Mapped[datetime | None]
     # The console form that made it: sending that form again (a reload) makes no second key.
     form_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+
+class ConsoleImport(Base):
+    """A file of customers uploaded in the console: its rows, the dry run's report, and the
+    import's progress and report once started.
+
+    The rows are kept so that **Import** runs exactly what the dry run checked; they hold
+    contact data, like the customers they become, and are erased with the report's rows once the
+    import has finished (only the outcome per row stays).
+    """
+
+    __tablename__ = "console_imports"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    white_label_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("white_labels.id"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("wl_users.id"))
+    file_name: Mapped[str] = mapped_column(String(200))
+    rows: Mapped[list[Any] | None] = mapped_column(JSON)
+    lines: Mapped[list[int] | None] = mapped_column(JSON)
+    checked: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    rows_done: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -34,7 +34,9 @@ from starter.api.errors import install_error_handlers
 from starter.api.metrics import ApiMetrics
 from starter.api_keys import ApiKeys
 from starter.attempt_limits import AttemptLimits
+from starter.bulk import BulkOnboarding
 from starter.console_access import ConsoleAccess
+from starter.console_imports import ConsoleImports
 from starter.handover import Handovers
 from starter.signups import PendingSignups, SignupService
 from starter.stripe_events import StripeEvents
@@ -63,12 +65,13 @@ def create_app(
         max_body_size=MAX_BODY_BYTES,
     )
     stripe = stripe_client(settings)
+    signups = SignupService(temporal, sessions, settings)
     app.state.services = Services(
         settings=settings,
         sessions=sessions,
         reading_sessions=read_only(sessions),
         temporal=temporal,
-        signups=SignupService(temporal, sessions, settings),
+        signups=signups,
         pending=PendingSignups(temporal, sessions, settings),
         stripe_events=StripeEvents(temporal, sessions, settings, stripe),
         activation=Activation(temporal, sessions, settings, stripe),
@@ -79,6 +82,7 @@ def create_app(
         users=WlUsers(sessions, settings, temporal),
         api_keys=ApiKeys(sessions),
         webhooks=WebhookSettings(sessions, settings, temporal, resolver),
+        imports=ConsoleImports(BulkOnboarding(signups, sessions), sessions),
         resolver=resolver,
     )
     install_error_handlers(app)

@@ -16,6 +16,7 @@ from starter.api_keys import ApiKeys
 from starter.attempt_limits import AttemptLimits
 from starter.auth import Caller, caller_for_key, key_use_is_stale, note_key_used
 from starter.console_access import ConsoleAccess
+from starter.console_imports import ConsoleImports
 from starter.handover import Handovers
 from starter.signups import PendingSignups, SignupService
 from starter.stripe_events import StripeEvents
@@ -41,6 +42,7 @@ class Services:
     users: WlUsers
     api_keys: ApiKeys
     webhooks: WebhookSettings
+    imports: ConsoleImports
     resolver: Resolver = system_resolver
     """How the API looks up a webhook URL's host (the tests answer chosen addresses)."""
 

@@ -218,6 +218,24 @@ async def webhook_endpoint(console: Console) -> None:
     await expect(console.page.get_by_role("link", name="Rotate secret")).to_be_visible()
 
 
+async def import_checked(console: Console) -> None:
+    await customers(console)
+    await console.page.get_by_role("link", name="Import customers").click()
+    template = await console.page.request.get(f"{console.api_url}/console/import/template.csv")
+    await console.page.get_by_label("File").set_input_files(
+        {"name": "customers.csv", "mimeType": "text/csv", "buffer": await template.body()}
+    )
+    await console.page.get_by_role("button", name="Check the file").click()
+    await expect(console.page.get_by_role("status")).to_contain_text("Checked")
+
+
+async def import_upload_error(console: Console) -> None:
+    await customers(console)
+    await console.page.get_by_role("link", name="Import customers").click()
+    await console.page.get_by_role("button", name="Check the file").click()
+    await expect(console.page.locator("#f-file-error")).to_be_visible()
+
+
 async def not_allowed(console: Console) -> None:
     staff = staff_email(console.white_label.admin_email)
     await sign_in(console.page, console.api_url, console.mail_sink, staff)
@@ -251,6 +269,8 @@ PAGES: dict[str, Callable[[Console], Awaitable[None]]] = {
     "api-key-revoke": api_key_revoke,
     "webhooks-errors": webhooks,
     "webhook-endpoint": webhook_endpoint,
+    "import-errors": import_upload_error,
+    "import-checked": import_checked,
     "not-allowed": not_allowed,
 }
 

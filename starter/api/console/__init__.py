@@ -14,6 +14,7 @@ from starter.api.console import (
     audit,
     customers,
     gateway,
+    imports,
     sign_in,
     users,
     webhooks,
@@ -35,3 +36,4 @@ def install_console(app: FastAPI) -> None:
     app.include_router(account.router)
     app.include_router(api_keys.router)
     app.include_router(webhooks.router)
+    app.include_router(imports.router)

@@ -1,5 +1,5 @@
 """users, keys and webhook settings: removed users, last sign-in, invitations, named API
-keys; webhook secret rotation, deleted endpoints, console form ids
+keys; webhook secret rotation, deleted endpoints, console form ids; console imports
 
 Revision ID: 0007
 Revises: 0006
@@ -68,8 +68,39 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_api_keys_white_label_id"), "api_keys", ["white_label_id"])
 
+    op.create_table(
+        "console_imports",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("white_label_id", sa.Uuid(), nullable=False),
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("file_name", sa.String(length=200), nullable=False),
+        sa.Column("rows", sa.JSON(), nullable=True),
+        sa.Column("lines", sa.JSON(), nullable=True),
+        sa.Column("checked", sa.JSON(), nullable=False),
+        sa.Column("created_at", UTC_TIME, nullable=False),
+        sa.Column("started_at", UTC_TIME, nullable=True),
+        sa.Column("rows_done", sa.Integer(), nullable=False),
+        sa.Column("updated_at", UTC_TIME, nullable=True),
+        sa.Column("finished_at", UTC_TIME, nullable=True),
+        sa.Column("report", sa.JSON(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["white_label_id"],
+            ["white_labels.id"],
+            name=op.f("fk_console_imports_white_label_id_white_labels"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["wl_users.id"], name=op.f("fk_console_imports_user_id_wl_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_console_imports")),
+    )
+    op.create_index(
+        op.f("ix_console_imports_white_label_id"), "console_imports", ["white_label_id"]
+    )
+
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_console_imports_white_label_id"), table_name="console_imports")
+    op.drop_table("console_imports")
     op.drop_index(op.f("ix_api_keys_white_label_id"), table_name="api_keys")
     op.drop_table("api_keys")
     op.drop_index(op.f("ix_webhook_endpoints_form_id"), table_name="webhook_endpoints")
