@@ -5,6 +5,7 @@ in HTML, CSS or a mail header, so each is checked where it comes in (a colour is
 nothing else; names carry no line breaks) and templates escape it again on the way out.
 """
 
+import re
 from typing import Annotated, Self
 
 import phonenumbers
@@ -53,7 +54,15 @@ OneLine = Annotated[
     StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
     Printable,
 ]
-Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$"), AfterValidator(str.lower)]
+
+
+def _colour(value: str) -> str:
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
+        raise ValueError("must be a colour as #rrggbb, like #0f766e")
+    return value.lower()
+
+
+Colour = Annotated[str, StringConstraints(max_length=7), AfterValidator(_colour)]
 HttpsUrl = Annotated[HttpUrl, UrlConstraints(allowed_schemes=["https"], max_length=500)]
 PhoneNumber = Annotated[str, StringConstraints(max_length=20), AfterValidator(_e164)]
 

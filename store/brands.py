@@ -45,6 +45,11 @@ async def _row_to_change(session: AsyncSession, white_label: WhiteLabel) -> Whit
     return row
 
 
+async def settings_of(session: AsyncSession, white_label_id: uuid.UUID) -> BrandSettings:
+    """What the white label has set itself, no defaults applied (the console's form)."""
+    return _settings(await session.get(WhiteLabelBrand, white_label_id))
+
+
 async def brand_of(session: AsyncSession, white_label: WhiteLabel) -> Brand:
     row = await session.get(WhiteLabelBrand, white_label.id)
     return _shown(white_label, row)

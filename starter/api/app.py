@@ -34,6 +34,7 @@ from starter.api.errors import install_error_handlers
 from starter.api.metrics import ApiMetrics
 from starter.api_keys import ApiKeys
 from starter.attempt_limits import AttemptLimits
+from starter.branding import Branding
 from starter.bulk import BulkOnboarding
 from starter.console_access import ConsoleAccess
 from starter.console_imports import ConsoleImports
@@ -83,6 +84,7 @@ def create_app(
         api_keys=ApiKeys(sessions),
         webhooks=WebhookSettings(sessions, settings, temporal, resolver),
         imports=ConsoleImports(BulkOnboarding(signups, sessions), sessions),
+        branding=Branding(sessions, settings),
         resolver=resolver,
     )
     install_error_handlers(app)

@@ -11,10 +11,10 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from domain.brand import LOGO_MAX_BYTES, Brand, BrandUpdate
-from domain.mail import UNVERIFIED_SENDER, sender_verified
 from starter.administration import require_administrator
 from starter.api.dependencies import AppServices, AuthenticatedCaller
 from starter.api.errors import ErrorEnvelope, FieldError, error_response
+from starter.branding import BrandFieldInvalid
 from store import brands
 from store.schema import WhiteLabel
 
@@ -30,9 +30,16 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 
 @router.get("", response_model=Brand, responses=ERRORS, summary="The brand customers see")
 async def show_brand(app: AppServices, caller: AuthenticatedCaller) -> Brand:
-    async with app.reading_sessions() as session:
-        white_label = await session.get_one(WhiteLabel, caller.white_label_id)
-        return await brands.brand_of(session, white_label)
+    return await app.branding.brand(caller)
+
+
+def _invalid(error: BrandFieldInvalid) -> Response:
+    return error_response(
+        422,
+        "ValidationError",
+        f"{error.path}: {error.message}",
+        [FieldError(path=error.path, message=error.message)],
+    )
 
 
 @router.patch("", response_model=Brand, responses=ERRORS, summary="Change the brand")
@@ -40,18 +47,10 @@ async def change_brand(
     body: BrandUpdate, app: AppServices, caller: AuthenticatedCaller
 ) -> Response:
     """Fields left out stay as they are; `null` puts a field back to its neutral default."""
-    require_administrator(caller, "change the brand")
-    sender = body.email_sender_address
-    if sender and not sender_verified(sender, app.settings.mail_verified_sender_domains):
-        return error_response(
-            422,
-            "ValidationError",
-            f"email_sender_address: {UNVERIFIED_SENDER}",
-            [FieldError(path="email_sender_address", message=UNVERIFIED_SENDER)],
-        )
-    async with app.sessions.begin() as session:
-        white_label = await session.get_one(WhiteLabel, caller.white_label_id)
-        brand = await brands.update_brand(session, white_label, body)
+    try:
+        brand = await app.branding.change(caller, body)
+    except BrandFieldInvalid as error:
+        return _invalid(error)
     return JSONResponse(brand.model_dump(mode="json"))
 
 
@@ -74,25 +73,17 @@ async def change_brand(
 )
 async def upload_logo(request: Request, app: AppServices, caller: AuthenticatedCaller) -> Response:
     """The image's own bytes decide its type, not the Content-Type header or a file name."""
-    require_administrator(caller, "change the brand")
-    data = await request.body()
+    require_administrator(caller, "change the brand")  # before reading the body
     try:
-        async with app.sessions.begin() as session:
-            white_label = await session.get_one(WhiteLabel, caller.white_label_id)
-            brand = await brands.set_logo_image(session, white_label, data)
-    except ValueError as error:
-        return error_response(
-            422, "ValidationError", f"logo: {error}", [FieldError(path="logo", message=str(error))]
-        )
+        brand = await app.branding.set_logo(caller, await request.body())
+    except BrandFieldInvalid as error:
+        return _invalid(error)
     return JSONResponse(brand.model_dump(mode="json"))
 
 
 @router.delete("/logo", response_model=Brand, responses=ERRORS, summary="Remove the uploaded logo")
 async def remove_logo(app: AppServices, caller: AuthenticatedCaller) -> Response:
-    require_administrator(caller, "change the brand")
-    async with app.sessions.begin() as session:
-        white_label = await session.get_one(WhiteLabel, caller.white_label_id)
-        brand = await brands.remove_logo_image(session, white_label)
+    brand = await app.branding.remove_logo(caller)
     return JSONResponse(brand.model_dump(mode="json"))
 
 

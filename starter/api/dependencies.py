@@ -15,6 +15,7 @@ from starter.api.metrics import ApiMetrics
 from starter.api_keys import ApiKeys
 from starter.attempt_limits import AttemptLimits
 from starter.auth import Caller, caller_for_key, key_use_is_stale, note_key_used
+from starter.branding import Branding
 from starter.console_access import ConsoleAccess
 from starter.console_imports import ConsoleImports
 from starter.handover import Handovers
@@ -43,6 +44,7 @@ class Services:
     api_keys: ApiKeys
     webhooks: WebhookSettings
     imports: ConsoleImports
+    branding: Branding
     resolver: Resolver = system_resolver
     """How the API looks up a webhook URL's host (the tests answer chosen addresses)."""
 

@@ -91,3 +91,57 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 });
+
+// The Brand page's preview follows the form as it is filled in. The colour's text colour is
+// the server's own choice (/console/brand/colours), so the preview shows what will be used.
+function brandPreview(form) {
+  const preview = document.getElementById("brand-preview");
+  if (!preview) return;
+  const field = (name) => form.elements.namedItem(name);
+  const setText = (what, text) => preview.querySelectorAll(`[data-preview="${what}"]`)
+    .forEach((node) => { node.textContent = text; });
+  const update = () => {
+    const name = field("display_name").value.trim() || preview.dataset.whiteLabelName;
+    setText("name", name);
+    setText("sender", field("email_sender_name").value.trim() || name);
+  };
+  let asked = 0;
+  const colour = async () => {
+    const value = field("primary_colour").value.trim();
+    const mine = ++asked;
+    const answer = await fetch(`/console/brand/colours?colour=${encodeURIComponent(value)}`,
+                               {credentials: "same-origin"});
+    if (!answer.ok || mine !== asked) return;
+    const colours = await answer.json();
+    if (!colours.valid) return;
+    preview.style.setProperty("--accent", colours.accent);
+    preview.style.setProperty("--on-accent", colours.on_accent);
+  };
+  const logo = () => {
+    const file = field("logo").files[0];
+    if (!file || !file.type.startsWith("image/")) return;
+    const reader = new FileReader();
+    reader.addEventListener("load", () => {
+      let image = preview.querySelector('[data-preview="logo"]');
+      if (!image) {
+        image = document.createElement("img");
+        image.className = "logo";
+        image.alt = "";
+        image.height = 40;
+        image.dataset.preview = "logo";
+        preview.querySelector(".preview-header").prepend(image);
+      }
+      image.src = reader.result;
+    });
+    reader.readAsDataURL(file);
+  };
+  form.addEventListener("input", (event) => {
+    if (event.target.name === "primary_colour") colour();
+    else update();
+  });
+  field("logo").addEventListener("change", logo);
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("form[data-brand-preview]").forEach(brandPreview);
+});

@@ -236,6 +236,14 @@ async def import_upload_error(console: Console) -> None:
     await expect(console.page.locator("#f-file-error")).to_be_visible()
 
 
+async def brand_errors(console: Console) -> None:
+    await customers(console)
+    await console.page.get_by_role("link", name="Brand").click()
+    await console.page.get_by_label("Colour").fill("teal")
+    await console.page.get_by_role("button", name="Save brand").click()
+    await expect(console.page.locator("#f-primary_colour-error")).to_be_visible()
+
+
 async def not_allowed(console: Console) -> None:
     staff = staff_email(console.white_label.admin_email)
     await sign_in(console.page, console.api_url, console.mail_sink, staff)
@@ -271,6 +279,7 @@ PAGES: dict[str, Callable[[Console], Awaitable[None]]] = {
     "webhook-endpoint": webhook_endpoint,
     "import-errors": import_upload_error,
     "import-checked": import_checked,
+    "brand-errors": brand_errors,
     "not-allowed": not_allowed,
 }
 

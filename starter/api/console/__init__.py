@@ -12,6 +12,7 @@ from starter.api.console import (
     actions,
     api_keys,
     audit,
+    brand,
     customers,
     gateway,
     imports,
@@ -37,3 +38,4 @@ def install_console(app: FastAPI) -> None:
     app.include_router(api_keys.router)
     app.include_router(webhooks.router)
     app.include_router(imports.router)
+    app.include_router(brand.router)
