@@ -18,3 +18,9 @@ class ConsoleSignInEmail(BaseModel):
 
 def console_sign_in_workflow_id(sign_in_id: UUID) -> str:
     return f"console-sign-in-{sign_in_id}"
+
+
+PASSKEY_CHALLENGE_TTL_SECONDS = 300
+"""How long a passkey ceremony's challenge may be answered (once)."""
+PASSKEY_REGISTER = "register"
+PASSKEY_SIGN_IN = "sign_in"

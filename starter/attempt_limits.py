@@ -91,3 +91,11 @@ class AttemptLimits:
     async def _refusal(self, item: RateLimitItem, namespace: str, key: str) -> Refusal:
         stats = await self._limiter.get_window_stats(item, namespace, key)
         return Refusal(retry_after_seconds=max(1, math.ceil(stats.reset_time - time.time())))
+
+    async def admit_console_passkey(self, address: str) -> Refusal | None:
+        """Counts one passkey sign-in ceremony against the client's address, in the same
+        allowance as asking for sign-in links."""
+        per_address = (self._sign_ins_per_address, "console-sign-in", f"address:{address}")
+        if not await self._limiter.hit(*per_address):
+            return await self._refusal(*per_address)
+        return None

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
 
@@ -64,6 +65,31 @@ def _digest(token: str) -> str:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def open_session(session: AsyncSession, user: WlUser, method: str, now: datetime) -> OpenedSession:
+    """Opens a console session for the user inside the caller's transaction (the one that
+    used up the link or the passkey challenge), and says so in the audit trail."""
+    cookie_token = secrets.token_urlsafe(32)
+    user.last_signed_in_at = now
+    session.add(
+        ConsoleSession(
+            token_hash=_digest(cookie_token),
+            user_id=user.id,
+            csrf_token=secrets.token_urlsafe(32),
+            created_at=now,
+            last_seen_at=now,
+        )
+    )
+    audit.record(
+        session,
+        white_label_id=user.white_label_id,
+        customer_id=None,
+        action=SIGNED_IN,
+        actor=f"wl_user:{user.id}",
+        detail={"method": method},
+    )
+    return OpenedSession(cookie_token=cookie_token, signed_in_user=user.id)
 
 
 async def email_link(client: Client, settings: Settings, sign_in_id: uuid.UUID, what: str) -> None:
@@ -128,7 +154,6 @@ class ConsoleAccess:
     async def redeem(self, sign_in_id: uuid.UUID, token: str) -> OpenedSession:
         """Uses the link up and opens a session; LinkInvalid if it cannot be used."""
         self.verify(sign_in_id, token)
-        cookie_token = secrets.token_urlsafe(32)
         now = _now()
         async with self._sessions.begin() as session:
             used = await session.execute(
@@ -145,25 +170,9 @@ class ConsoleAccess:
             user = await session.get(WlUser, user_id) if user_id else None
             if user is None or user.removed_at is not None:
                 raise LinkInvalid
-            user.last_signed_in_at = now
-            session.add(
-                ConsoleSession(
-                    token_hash=_digest(cookie_token),
-                    user_id=user.id,
-                    csrf_token=secrets.token_urlsafe(32),
-                    created_at=now,
-                    last_seen_at=now,
-                )
-            )
-            audit.record(
-                session,
-                white_label_id=user.white_label_id,
-                customer_id=None,
-                action=SIGNED_IN,
-                actor=f"wl_user:{user.id}",
-            )
+            opened = open_session(session, user, "link", now)
         log.info("console session opened", extra={"user_id": str(user.id)})
-        return OpenedSession(cookie_token=cookie_token, signed_in_user=user.id)
+        return opened
 
     async def signed_in(self, cookie_token: str | None) -> SignedIn | None:
         """The session this cookie opens, or None when it has ended, idled out or aged out."""

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     ForeignKey,
     Index,
     LargeBinary,
@@ -402,3 +403,40 @@ class ConsoleImport(Base):
     updated_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class Passkey(Base):
+    """A WebAuthn credential a console user registered: its id and public key, never a secret.
+
+    `sign_count` is the authenticator's counter at the last sign-in (0 for authenticators that
+    keep none); a lower one later means a cloned credential.
+    """
+
+    __tablename__ = "passkeys"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("wl_users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    credential_id: Mapped[bytes] = mapped_column(LargeBinary, unique=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    sign_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+
+
+class PasskeyChallenge(Base):
+    """One WebAuthn ceremony's challenge: used once, within minutes.
+
+    A registration's belongs to the signed-in user; a sign-in's to nobody yet (the passkey
+    names its user).
+    """
+
+    __tablename__ = "passkey_challenges"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    purpose: Mapped[str] = mapped_column(String(20))
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("wl_users.id"))
+    challenge: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]

@@ -39,6 +39,7 @@ from starter.bulk import BulkOnboarding
 from starter.console_access import ConsoleAccess
 from starter.console_imports import ConsoleImports
 from starter.handover import Handovers
+from starter.passkeys import Passkeys
 from starter.signups import PendingSignups, SignupService
 from starter.stripe_events import StripeEvents
 from starter.users import WlUsers
@@ -85,6 +86,7 @@ def create_app(
         webhooks=WebhookSettings(sessions, settings, temporal, resolver),
         imports=ConsoleImports(BulkOnboarding(signups, sessions), sessions),
         branding=Branding(sessions, settings),
+        passkeys=Passkeys(sessions, settings),
         resolver=resolver,
     )
     install_error_handlers(app)

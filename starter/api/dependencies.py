@@ -19,6 +19,7 @@ from starter.branding import Branding
 from starter.console_access import ConsoleAccess
 from starter.console_imports import ConsoleImports
 from starter.handover import Handovers
+from starter.passkeys import Passkeys
 from starter.signups import PendingSignups, SignupService
 from starter.stripe_events import StripeEvents
 from starter.users import WlUsers
@@ -45,6 +46,7 @@ class Services:
     webhooks: WebhookSettings
     imports: ConsoleImports
     branding: Branding
+    passkeys: Passkeys
     resolver: Resolver = system_resolver
     """How the API looks up a webhook URL's host (the tests answer chosen addresses)."""
 

@@ -145,3 +145,95 @@ function brandPreview(form) {
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("form[data-brand-preview]").forEach(brandPreview);
 });
+
+// Passkeys (WebAuthn): the server's options are JSON with base64url bytes; the browser's API
+// takes and gives ArrayBuffers. Shown only where the browser can do it.
+const fromBase64url = (text) => {
+  const base64 = text.replace(/-/g, "+").replace(/_/g, "/").padEnd(Math.ceil(text.length / 4) * 4, "=");
+  return Uint8Array.from(atob(base64), (char) => char.charCodeAt(0)).buffer;
+};
+const toBase64url = (buffer) => btoa(String.fromCharCode(...new Uint8Array(buffer)))
+  .replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+
+async function postJson(url, body) {
+  const answer = await fetch(url, {method: "POST", credentials: "same-origin",
+                                   headers: {"Content-Type": "application/json"},
+                                   body: JSON.stringify(body)});
+  let data = {};
+  try { data = await answer.json(); } catch (error) { data = {}; }
+  return {ok: answer.ok, data};
+}
+
+function credentialJson(credential) {
+  const response = credential.response;
+  const json = {id: credential.id, rawId: toBase64url(credential.rawId), type: credential.type,
+                clientExtensionResults: credential.getClientExtensionResults(), response: {
+                  clientDataJSON: toBase64url(response.clientDataJSON)}};
+  if (response.attestationObject) {
+    json.response.attestationObject = toBase64url(response.attestationObject);
+    if (response.getTransports) json.response.transports = response.getTransports();
+  } else {
+    json.response.authenticatorData = toBase64url(response.authenticatorData);
+    json.response.signature = toBase64url(response.signature);
+    if (response.userHandle) json.response.userHandle = toBase64url(response.userHandle);
+  }
+  return json;
+}
+
+function passkeyRegistration(box) {
+  box.hidden = false;
+  const said = box.querySelector("[data-passkey-error]");
+  box.querySelector("[data-passkey-add]").addEventListener("click", async () => {
+    said.textContent = "";
+    const csrf = box.dataset.csrfToken;
+    try {
+      const started = await postJson("/console/account/passkeys/options", {csrf_token: csrf});
+      if (!started.ok) throw new Error("options");
+      const options = started.data.options;
+      options.challenge = fromBase64url(options.challenge);
+      options.user.id = fromBase64url(options.user.id);
+      options.excludeCredentials = (options.excludeCredentials || [])
+        .map((each) => ({...each, id: fromBase64url(each.id)}));
+      const credential = await navigator.credentials.create({publicKey: options});
+      const name = document.getElementById("passkey-name").value;
+      const done = await postJson("/console/account/passkeys", {
+        csrf_token: csrf, challenge_id: started.data.challenge_id, name,
+        credential: credentialJson(credential)});
+      if (!done.ok) { said.textContent = done.data.error || "The passkey was not added."; return; }
+      window.location.assign("/console/account?done=passkey-added");
+    } catch (error) {
+      said.textContent = "The passkey was not added. Try again.";
+    }
+  });
+}
+
+function passkeySignIn(box) {
+  box.hidden = false;
+  const said = box.querySelector("[data-passkey-error]");
+  box.querySelector("[data-passkey-go]").addEventListener("click", async () => {
+    said.textContent = "";
+    const csrf = box.dataset.csrfToken;
+    try {
+      const started = await postJson("/console/sign-in/passkey/options", {csrf_token: csrf});
+      if (!started.ok) { said.textContent = started.data.error || "Try again."; return; }
+      const options = started.data.options;
+      options.challenge = fromBase64url(options.challenge);
+      options.allowCredentials = (options.allowCredentials || [])
+        .map((each) => ({...each, id: fromBase64url(each.id)}));
+      const credential = await navigator.credentials.get({publicKey: options});
+      const done = await postJson("/console/sign-in/passkey", {
+        csrf_token: csrf, challenge_id: started.data.challenge_id,
+        credential: credentialJson(credential)});
+      if (!done.ok) { said.textContent = done.data.error; return; }
+      window.location.assign(done.data.location);
+    } catch (error) {
+      said.textContent = "That passkey did not sign you in. Try again, or ask for an emailed link.";
+    }
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  if (!window.PublicKeyCredential || !window.isSecureContext) return;
+  document.querySelectorAll("[data-passkey-register]").forEach(passkeyRegistration);
+  document.querySelectorAll("[data-passkey-sign-in]").forEach(passkeySignIn);
+});

@@ -35,7 +35,7 @@ async def test_an_invited_staff_user_signs_in_from_the_invitation_and_can_only_l
     await page.get_by_role("button", name="Send invitation").click()
     await expect(page.get_by_role("status")).to_have_text("The invitation was sent.")
     await expect(page.get_by_role("row").filter(has_text=invitee)).to_contain_text("Invited")
-    await page.get_by_role("button", name="Sign out").click()
+    await page.get_by_role("button", name="Sign out", exact=True).click()
 
     link = await sign_in_link(mail_sink, invitee)
     await page.goto(f"{api_url}{link.path_and_query}")

@@ -16,6 +16,7 @@ from starter.api.console import (
     customers,
     gateway,
     imports,
+    passkeys,
     sign_in,
     users,
     webhooks,
@@ -26,6 +27,7 @@ from starter.api.console.session import install_console_errors
 
 def install_console(app: FastAPI) -> None:
     install_console_errors(app)
+    app.include_router(passkeys.sign_in)  # before sign_in.links: /passkey is not an id
     app.include_router(sign_in.router)
     app.include_router(sign_in.links)
     app.include_router(wizard.router)  # before customers: /console/customers/new is not an id
@@ -35,6 +37,7 @@ def install_console(app: FastAPI) -> None:
     app.include_router(gateway.router)
     app.include_router(users.router)
     app.include_router(account.router)
+    app.include_router(passkeys.account)
     app.include_router(api_keys.router)
     app.include_router(webhooks.router)
     app.include_router(imports.router)

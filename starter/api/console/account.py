@@ -1,5 +1,6 @@
 """`/console/account`: the signed-in user's own page, for staff and administrators alike:
-who they are, and signing out of every browser at once (the same service as `/v1/users`)."""
+who they are, their passkeys (starter.api.console.passkeys), and signing out of every
+browser at once (the same service as `/v1/users`)."""
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -12,11 +13,23 @@ from starter.api.dependencies import AppServices
 router = APIRouter(prefix="/console/account", include_in_schema=False)
 
 
+DONE = {
+    "passkey-added": "The passkey was added: use Sign in with a passkey next time.",
+    "passkey-removed": "The passkey was removed.",
+}
+
+
 @router.get("")
-async def account_page(signed_in: Console, app: AppServices) -> Response:
+async def account_page(signed_in: Console, app: AppServices, done: str = "") -> Response:
     me = await app.users.get(signed_in.caller.white_label_id, signed_in.caller.user_id)
     return console_page(
-        app.settings, "account.html", signed_in=signed_in, me=me, role_words=ROLE_WORDS
+        app.settings,
+        "account.html",
+        signed_in=signed_in,
+        me=me,
+        role_words=ROLE_WORDS,
+        passkeys=await app.passkeys.of(signed_in),
+        done=DONE.get(done, ""),
     )
 
 

@@ -1,5 +1,6 @@
 """users, keys and webhook settings: removed users, last sign-in, invitations, named API
-keys; webhook secret rotation, deleted endpoints, console form ids; console imports
+keys; webhook secret rotation, deleted endpoints, console form ids; console imports;
+passkeys and their challenges
 
 Revision ID: 0007
 Revises: 0006
@@ -97,8 +98,43 @@ def upgrade() -> None:
         op.f("ix_console_imports_white_label_id"), "console_imports", ["white_label_id"]
     )
 
+    op.create_table(
+        "passkeys",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("credential_id", sa.LargeBinary(), nullable=False),
+        sa.Column("public_key", sa.LargeBinary(), nullable=False),
+        sa.Column("sign_count", sa.BigInteger(), nullable=False),
+        sa.Column("created_at", UTC_TIME, nullable=False),
+        sa.Column("last_used_at", UTC_TIME, nullable=True),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["wl_users.id"], name=op.f("fk_passkeys_user_id_wl_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_passkeys")),
+        sa.UniqueConstraint("credential_id", name=op.f("uq_passkeys_credential_id")),
+    )
+    op.create_index(op.f("ix_passkeys_user_id"), "passkeys", ["user_id"])
+    op.create_table(
+        "passkey_challenges",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("purpose", sa.String(length=20), nullable=False),
+        sa.Column("user_id", sa.Uuid(), nullable=True),
+        sa.Column("challenge", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", UTC_TIME, nullable=False),
+        sa.Column("expires_at", UTC_TIME, nullable=False),
+        sa.Column("used_at", UTC_TIME, nullable=True),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["wl_users.id"], name=op.f("fk_passkey_challenges_user_id_wl_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_passkey_challenges")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("passkey_challenges")
+    op.drop_index(op.f("ix_passkeys_user_id"), table_name="passkeys")
+    op.drop_table("passkeys")
     op.drop_index(op.f("ix_console_imports_white_label_id"), table_name="console_imports")
     op.drop_table("console_imports")
     op.drop_index(op.f("ix_api_keys_white_label_id"), table_name="api_keys")
