@@ -43,6 +43,7 @@ from workflows.late_payment import LatePaymentRefundWorkflow
 from workflows.outbox_dispatch import OutboxDispatchWorkflow
 from workflows.self_serve import SelfServeSignupWorkflow
 from workflows.webhook_delivery import WebhookDeliveryWorkflow
+from workflows.webhook_test import WebhookTestWorkflow
 from workflows.wl_managed import WlManagedSignupWorkflow
 
 WORKFLOWS: Sequence[type] = (
@@ -51,6 +52,7 @@ WORKFLOWS: Sequence[type] = (
     LatePaymentRefundWorkflow,
     AbandonedSignupErasureWorkflow,
     WebhookDeliveryWorkflow,
+    WebhookTestWorkflow,
     OutboxDispatchWorkflow,
     AccountHandoverWorkflow,
     ConsoleSignInWorkflow,
@@ -207,8 +209,12 @@ def build_delivery_worker(
     return Worker(
         client,
         task_queue=delivery_task_queue(task_queue or settings.temporal_task_queue),
-        workflows=[WebhookDeliveryWorkflow],
-        activities=[webhooks.deliver_webhook, webhooks.mark_delivery_failed],
+        workflows=[WebhookDeliveryWorkflow, WebhookTestWorkflow],
+        activities=[
+            webhooks.deliver_webhook,
+            webhooks.mark_delivery_failed,
+            webhooks.send_test_webhook,
+        ],
         workflow_runner=workflow_runner(),
         max_cached_workflows=max_cached_workflows,
         max_concurrent_activities=settings.webhook_delivery_concurrency,

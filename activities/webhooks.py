@@ -2,9 +2,11 @@
 
 `dispatch_outbox` turns undispatched events into one delivery row and one
 `WebhookDeliveryWorkflow` per subscribed endpoint; `deliver_webhook` makes one HTTP attempt and
-records its outcome, raising on anything but a 2xx so Temporal retries it with backoff.
+records its outcome, raising on anything but a 2xx so Temporal retries it with backoff;
+`send_test_webhook` makes one attempt of a test event and says how it went.
 """
 
+import json
 import time
 import uuid
 
@@ -16,10 +18,13 @@ from temporalio.exceptions import ApplicationError
 from domain.webhooks import (
     ID_HEADER,
     SIGNATURE_HEADER,
+    TEST_EVENT_TYPE,
     DeliverWebhookInput,
     DeliveryStatus,
     DispatchOutboxInput,
     DispatchOutboxResult,
+    WebhookTestInput,
+    WebhookTestResult,
     delivery_task_queue,
     signature_header,
 )
@@ -46,6 +51,12 @@ def _short_error(error: Exception) -> str:
     # The class and message of a transport error (e.g. "ConnectError: All connection attempts
     # failed") name no secret: headers and body never appear in them.
     return f"{type(error).__name__}: {error}"[:200]
+
+
+def _previous_secret(endpoint: WebhookEndpoint) -> str | None:
+    """The secret a rotation replaced, while it still signs too."""
+    ends = endpoint.previous_secret_expires_at
+    return endpoint.previous_signing_secret if ends is not None and ends > utcnow() else None
 
 
 class WebhookActivities:
@@ -124,12 +135,7 @@ class WebhookActivities:
             event = await session.get_one(WebhookEvent, delivery.event_id)
             endpoint = await session.get_one(WebhookEndpoint, delivery.endpoint_id)
             url, secret, disabled = endpoint.url, endpoint.signing_secret, endpoint.disabled_at
-            previous = (
-                endpoint.previous_signing_secret
-                if endpoint.previous_secret_expires_at is not None
-                and endpoint.previous_secret_expires_at > utcnow()
-                else None
-            )
+            previous = _previous_secret(endpoint)
             body = outbox.body_of(event)
         delivery_id = data.delivery_id
         if disabled is not None:
@@ -172,6 +178,52 @@ class WebhookActivities:
         answered = f"HTTP {response.status_code}"
         await self._record(delivery_id, DeliveryStatus.PENDING, response.status_code, answered)
         raise ApplicationError(f"not delivered: {answered}")
+
+    @activity.defn
+    async def send_test_webhook(self, data: WebhookTestInput) -> WebhookTestResult:
+        """One signed POST of a `webhook.test` event, tried once: the answer is the outcome.
+        Nothing is recorded as a delivery; the event names no customer."""
+        async with self._reads() as session:
+            endpoint = await session.get_one(WebhookEndpoint, data.endpoint_id)
+            url, secret = endpoint.url, endpoint.signing_secret
+            previous = _previous_secret(endpoint)
+            white_label_id = endpoint.white_label_id
+        event_id = data.event_id
+        body = json.dumps(
+            {
+                "id": str(event_id),
+                "type": TEST_EVENT_TYPE,
+                "created_at": utcnow().isoformat(),
+                "white_label_id": str(white_label_id),
+                "data": {"endpoint_id": str(data.endpoint_id)},
+            },
+            sort_keys=True,
+            separators=(",", ":"),
+        ).encode()
+        headers = {
+            "Content-Type": "application/json",
+            ID_HEADER: str(event_id),
+            SIGNATURE_HEADER: signature_header(secret, body, int(time.time()), previous),
+        }
+        client = guarded_client(
+            HTTP_TIMEOUT_SECONDS, self._resolver, allow_private=self._allow_private_targets
+        )
+        try:
+            async with client as http:
+                response = await http.post(url, content=body, headers=headers)
+        except TargetNotAllowed:
+            return WebhookTestResult(event_id=event_id, delivered=False, error=TARGET_NOT_ALLOWED)
+        except httpx.HTTPError as error:
+            activity.logger.info("webhook test failed: %s", _short_error(error))
+            return WebhookTestResult(
+                event_id=event_id, delivered=False, error=_generic_error(error)
+            )
+        return WebhookTestResult(
+            event_id=event_id,
+            delivered=response.is_success,
+            status_code=response.status_code,
+            error=None if response.is_success else f"HTTP {response.status_code}",
+        )
 
     @activity.defn
     async def mark_delivery_failed(self, data: DeliverWebhookInput) -> None:

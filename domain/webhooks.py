@@ -188,3 +188,26 @@ def delivery_task_queue(task_queue: str) -> str:
 class OutboxDispatchInput(BaseModel):
     retry_initial_seconds: float = RETRY_INITIAL_SECONDS
     poll_seconds: float = POLL_SECONDS
+
+
+TEST_EVENT_TYPE = "webhook.test"
+"""The type of a test event: sent to one endpoint on request, whatever it subscribed to."""
+TEST_WORKFLOW = "WebhookTestWorkflow"
+
+
+class WebhookTestInput(BaseModel):
+    endpoint_id: uuid.UUID
+    event_id: uuid.UUID
+
+
+class WebhookTestResult(BaseModel):
+    event_id: uuid.UUID
+    delivered: bool = Field(description="the endpoint answered 2xx within 10 seconds")
+    status_code: int | None = None
+    error: str | None = Field(
+        default=None, description="generic: connection failed, timed out, TLS error, HTTP <n>"
+    )
+
+
+def webhook_test_workflow_id(endpoint_id: uuid.UUID, event_id: uuid.UUID) -> str:
+    return f"webhook-test-{endpoint_id}-{event_id}"

@@ -4,12 +4,13 @@ Everything is scoped to the caller's white label: another WL's endpoint or event
 as if it did not exist. Administrators change things; staff read. A signing secret is shown
 once, in the answer that makes it (or rotates it). Rotating keeps the old secret signing too,
 for an overlap, so a receiver can switch without refusing a delivery. A deleted endpoint
-disappears from the lists; its past deliveries stay in the trail of what was sent.
+disappears from the lists; its past deliveries stay in the trail of what was sent. A test
+event is sent on request, once, by the delivery queue's worker.
 """
 
 import secrets
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -30,7 +31,10 @@ from domain.webhooks import (
     Replayed,
     RotatedSecret,
     WebhookEventType,
+    WebhookTestInput,
+    WebhookTestResult,
     delivery_task_queue,
+    webhook_test_workflow_id,
 )
 from runtime.guarded_http import Resolver, target_refusal
 from runtime.webhook_deliveries import start_delivery_workflows
@@ -39,8 +43,11 @@ from starter.auth import Caller
 from store import outbox
 from store.engine import SessionFactory, read_only
 from store.schema import WebhookDelivery, WebhookEndpoint, WebhookEvent, utcnow
+from workflows.webhook_test import WebhookTestWorkflow
 
 CHANGE = "change webhooks"
+TEST_WAIT = timedelta(seconds=45)
+"""How long a test may take end to end (the POST itself gives up after 10 seconds)."""
 
 
 class UrlNotAllowed(Exception):
@@ -211,6 +218,22 @@ class WebhookSettings:
                 signing_secret=secret,
                 previous_secret_expires_at=row.previous_secret_expires_at,
             )
+
+    async def send_test(self, caller: Caller, endpoint_id: uuid.UUID | None) -> WebhookTestResult:
+        """A signed `webhook.test` event to this endpoint, once, and what it answered. The
+        worker of the delivery queue sends it; this waits for the outcome."""
+        require_administrator(caller, CHANGE)
+        endpoint = await self.endpoint(caller, endpoint_id)
+        event_id = uuid.uuid4()
+        result: WebhookTestResult = await self._client.execute_workflow(
+            WebhookTestWorkflow.run,
+            WebhookTestInput(endpoint_id=endpoint.id, event_id=event_id),
+            id=webhook_test_workflow_id(endpoint.id, event_id),
+            task_queue=delivery_task_queue(self._settings.temporal_task_queue),
+            execution_timeout=TEST_WAIT,
+            static_summary="Send a test event to a webhook endpoint",
+        )
+        return result
 
     async def deliveries(
         self,

@@ -19,6 +19,7 @@ from domain.webhooks import (
     Replayed,
     RotatedSecret,
     WebhookEventType,
+    WebhookTestResult,
 )
 from starter.api.dependencies import AppServices, AuthenticatedCaller
 from starter.api.errors import ErrorEnvelope, FieldError, error_response
@@ -97,6 +98,20 @@ async def rotate_secret(
     endpoint_id: AnyId, app: AppServices, caller: AuthenticatedCaller
 ) -> RotatedSecret:
     return await app.webhooks.rotate_secret(caller, as_uuid(endpoint_id))
+
+
+@router.post(
+    "/webhook-endpoints/{endpoint_id}/test",
+    response_model=WebhookTestResult,
+    responses=ERRORS,
+    summary="Send a signed webhook.test event to the endpoint once, and say what it answered",
+)
+async def send_test_event(
+    endpoint_id: AnyId, app: AppServices, caller: AuthenticatedCaller
+) -> WebhookTestResult:
+    """Whatever the endpoint subscribed to, and even while it is disabled; tried once, not
+    retried, not listed among the deliveries."""
+    return await app.webhooks.send_test(caller, as_uuid(endpoint_id))
 
 
 @router.get(

@@ -79,6 +79,7 @@ ROUTES = [
     Route("DELETE", "/v1/webhook-endpoints/{endpoint_id}", changes_something=True),
     Route("POST", "/v1/webhook-endpoints/{endpoint_id}/enable", changes_something=True),
     Route("POST", "/v1/webhook-endpoints/{endpoint_id}/rotate-secret", changes_something=True),
+    Route("POST", "/v1/webhook-endpoints/{endpoint_id}/test", changes_something=True),
     Route("GET", "/v1/webhook-deliveries", changes_something=False),
     Route("POST", "/v1/webhook-events/{event_id}/replay", changes_something=True),
     Route("GET", "/v1/users", changes_something=False, administrators_only=True),

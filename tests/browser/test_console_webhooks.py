@@ -47,6 +47,11 @@ async def test_an_administrator_adds_an_endpoint_sees_a_delivery_and_replays_it(
     await expect(page.get_by_role("status")).to_have_text("The event is being sent again.")
     received = await receiver.until(customer_id, 2)
     await expect(page.get_by_role("row").filter(has_text="(replay 1)")).to_have_count(1)
+    await page.get_by_role("button", name="Send a test event").click()
+    await expect(page.get_by_role("status")).to_have_text(
+        "The test event was delivered: your endpoint answered 204."
+    )
+    assert receiver.received[-1].event["type"] == "webhook.test"
 
     assert verify_signature(secret, first.body, first.headers["webhook-signature"])
     assert [each.event["id"] for each in received] == [first.event["id"]] * 2

@@ -531,3 +531,36 @@ async def test_a_disabled_endpoint_hears_nothing_until_enabled_again(
     assert enabled.json()["disabled_at"] is None
     assert receiver.for_customer(while_disabled.json()["customer_id"]) == []
     assert [each["customer_id"] for each in for_endpoint] == [after.json()["customer_id"]]
+
+
+async def test_a_test_event_is_sent_once_signed_and_its_answer_reported(
+    api: httpx.AsyncClient,
+    client: Client,
+    white_label: WhiteLabelFixture,
+    receiver: Receiver,
+) -> None:
+    endpoint = await register(api, white_label, receiver.url, ["customer.active"])
+    sent = await api.post(
+        f"/v1/webhook-endpoints/{endpoint['id']}/test", headers=white_label.headers
+    )
+    await receiver.stop()
+    unreachable = await api.post(
+        f"/v1/webhook-endpoints/{endpoint['id']}/test", headers=white_label.headers
+    )
+    listed = await deliveries(api, white_label)
+
+    assert sent.status_code == 200, sent.text
+    assert sent.json()["delivered"] is True
+    assert sent.json()["status_code"] == 204
+    [received] = receiver.received
+    assert received.event["type"] == "webhook.test"
+    assert received.event["id"] == sent.json()["event_id"]
+    assert received.event["data"] == {"endpoint_id": endpoint["id"]}
+    assert verify_signature(
+        endpoint["signing_secret"], received.body, received.headers["webhook-signature"]
+    )
+    assert unreachable.json()["delivered"] is False
+    assert unreachable.json()["error"] == "connection failed"
+    assert listed == []  # a test is not a delivery
+    handle = client.get_workflow_handle(f"webhook-test-{endpoint['id']}-{sent.json()['event_id']}")
+    await assert_replays(await handle.fetch_history(), "webhook_test_sent")

@@ -61,6 +61,8 @@ SAVED = {
     "handover_accepted",
     # A console sign-in link emailed to a WL user.
     "console_sign_in_sent",
+    # A test event sent to a webhook endpoint on request.
+    "webhook_test_sent",
 }
 
 

@@ -214,6 +214,21 @@ async def rotate_secret(
     return await _endpoint_page(app, signed_in, endpoint, secret=rotated.signing_secret)
 
 
+@router.post("/{endpoint_id}/test")
+async def send_test(
+    endpoint_id: uuid.UUID, request: Request, signed_in: Console, app: AppServices
+) -> Response:
+    require_administrator(signed_in, ONLY_ADMINISTRATORS)
+    await checked_form(request, signed_in)
+    endpoint = await _endpoint(app, signed_in, endpoint_id)
+    result = await app.webhooks.send_test(signed_in.caller, endpoint_id)
+    if result.delivered:
+        said = f"The test event was delivered: your endpoint answered {result.status_code}."
+    else:
+        said = f"Not done: the test event was not delivered ({result.error})."
+    return await _endpoint_page(app, signed_in, endpoint, done=said)
+
+
 @router.post("/{endpoint_id}/replay")
 async def replay(
     endpoint_id: uuid.UUID, request: Request, signed_in: Console, app: AppServices

@@ -59,7 +59,7 @@ async def test_a_form_without_url_or_events_says_so_beside_each(
     assert "Choose at least one event" in empty.text
 
 
-async def test_an_administrator_disables_enables_rotates_and_deletes(
+async def test_an_administrator_disables_enables_tests_rotates_and_deletes(
     api: httpx.AsyncClient, api_url: str, white_label: WhiteLabelFixture, mail_sink: MailSink
 ) -> None:
     async with signed_in_client(api_url, mail_sink, white_label.admin_email) as console:
@@ -78,6 +78,7 @@ async def test_an_administrator_disables_enables_rotates_and_deletes(
                 "location"
             ]
         )
+        tested = await console.post(f"{link.group(1)}/test", data={"csrf_token": token})
         rotate_page = await console.get(f"{link.group(1)}/rotate-secret")
         rotated = await console.post(f"{link.group(1)}/rotate-secret", data={"csrf_token": token})
         deleted = await console.post(f"{link.group(1)}/delete", data={"csrf_token": token})
@@ -86,6 +87,7 @@ async def test_an_administrator_disables_enables_rotates_and_deletes(
 
     assert "Disabled since" in disabled.text
     assert "The endpoint is enabled" in enabled.text
+    assert "Not done: the test event was not delivered (connection failed)." in tested.text
     assert "signed with both the old and the new secret" in rotate_page.text
     assert 'id="new-secret">whsec_' in rotated.text
     assert "Signs too until" in rotated.text
