@@ -276,6 +276,14 @@ def field_id(name: str) -> str:
     return "f-" + name.replace(".", "-")
 
 
+def summary_links(errors: Mapping[str, str], labels: Mapping[str, str]) -> list[ErrorLink]:
+    """The error summary of a one-page form: each field's label and message, linked to it."""
+    return [
+        ErrorLink(field_id(name), labels.get(name, "The form"), message)
+        for name, message in errors.items()
+    ]
+
+
 def error_links(form: WizardForm, errors: Mapping[str, str]) -> list[ErrorLink]:
     links = []
     for path, message in errors.items():

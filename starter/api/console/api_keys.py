@@ -26,7 +26,7 @@ from starter.api.console.users import ROLE_WORDS
 from starter.api.dependencies import AppServices
 from starter.api_keys import AlreadyMade
 from starter.console_access import SignedIn
-from starter.console_wizard import ErrorLink
+from starter.console_wizard import summary_links
 
 router = APIRouter(prefix="/console/api-keys", include_in_schema=False)
 ONLY_ADMINISTRATORS = "Only Administrators can manage API keys."
@@ -52,7 +52,7 @@ async def _page(
         form=form or {"name": "", "role": ""},
         form_id=secrets.token_urlsafe(24),
         errors=errors,
-        error_links=[ErrorLink(f"f-{name}", LABELS[name], said) for name, said in errors.items()],
+        error_links=summary_links(errors, LABELS),
         created=created,
         role_words=ROLE_WORDS,
         done=done,

@@ -26,7 +26,7 @@ from starter.api.console.session import (
 from starter.api.dependencies import AppServices
 from starter.branding import BrandFieldInvalid
 from starter.console_access import SignedIn
-from starter.console_wizard import ErrorLink
+from starter.console_wizard import summary_links
 
 router = APIRouter(prefix="/console/brand", include_in_schema=False)
 ONLY_ADMINISTRATORS = "Only Administrators can change the brand."
@@ -65,7 +65,7 @@ async def _page(
         brand=brand,
         form=form or await _form_of(app, signed_in),
         errors=errors,
-        error_links=[ErrorLink(f"f-{name}", LABELS[name], said) for name, said in errors.items()],
+        error_links=summary_links(errors, LABELS),
         done=done,
         logo_kib=LOGO_MAX_BYTES // 1024,
         status_code=status_code,

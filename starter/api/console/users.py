@@ -25,7 +25,7 @@ from starter.api.console.session import (
 )
 from starter.api.dependencies import AppServices
 from starter.console_access import SignedIn
-from starter.console_wizard import ErrorLink
+from starter.console_wizard import summary_links
 
 router = APIRouter(prefix="/console/users", include_in_schema=False)
 ONLY_ADMINISTRATORS = "Only Administrators can manage users."
@@ -80,10 +80,7 @@ def _invite_form(
         signed_in=signed_in,
         form=form,
         errors=errors,
-        error_links=[
-            ErrorLink(f"f-{name}", LABELS.get(name, "The form"), message)
-            for name, message in errors.items()
-        ],
+        error_links=summary_links(errors, LABELS),
         role_words=ROLE_WORDS,
         status_code=status_code,
     )

@@ -25,7 +25,7 @@ from starter.api.console.session import (
 )
 from starter.api.dependencies import AppServices
 from starter.console_access import SignedIn
-from starter.console_wizard import ErrorLink
+from starter.console_wizard import summary_links
 from starter.webhook_settings import EndpointAlreadyAdded, UrlNotAllowed
 
 router = APIRouter(prefix="/console/webhooks", include_in_schema=False)
@@ -59,7 +59,7 @@ async def _endpoints_page(
         form=form or {"url": "", "event_types": []},
         form_id=secrets.token_urlsafe(24),
         errors=errors,
-        error_links=[ErrorLink(f"f-{name}", LABELS[name], said) for name, said in errors.items()],
+        error_links=summary_links(errors, LABELS),
         secret=secret,
         done=done,
         status_code=status_code,
@@ -114,6 +114,15 @@ async def add_endpoint(request: Request, signed_in: Console, app: AppServices) -
     return await _endpoints_page(app, signed_in, secret=created.signing_secret)
 
 
+async def _to_change(
+    request: Request, signed_in: SignedIn, app: AppServices, endpoint_id: uuid.UUID
+) -> tuple[dict[str, list[str]], Endpoint]:
+    """What every change starts with: an administrator, the form's CSRF token, the endpoint."""
+    require_administrator(signed_in, ONLY_ADMINISTRATORS)
+    values = await checked_form(request, signed_in)
+    return values, await _endpoint(app, signed_in, endpoint_id)
+
+
 async def _endpoint(app: AppServices, signed_in: SignedIn, endpoint_id: uuid.UUID) -> Endpoint:
     try:
         return await app.webhooks.endpoint(signed_in.caller, endpoint_id)
@@ -153,9 +162,7 @@ async def endpoint_page(
 async def disable(
     endpoint_id: uuid.UUID, request: Request, signed_in: Console, app: AppServices
 ) -> Response:
-    require_administrator(signed_in, ONLY_ADMINISTRATORS)
-    await checked_form(request, signed_in)
-    await _endpoint(app, signed_in, endpoint_id)
+    await _to_change(request, signed_in, app, endpoint_id)
     await app.webhooks.disable(signed_in.caller, endpoint_id)
     return RedirectResponse(f"/console/webhooks/{endpoint_id}?done=disabled", status_code=303)
 
@@ -164,9 +171,7 @@ async def disable(
 async def enable(
     endpoint_id: uuid.UUID, request: Request, signed_in: Console, app: AppServices
 ) -> Response:
-    require_administrator(signed_in, ONLY_ADMINISTRATORS)
-    await checked_form(request, signed_in)
-    endpoint = await _endpoint(app, signed_in, endpoint_id)
+    _, endpoint = await _to_change(request, signed_in, app, endpoint_id)
     try:
         await app.webhooks.enable(signed_in.caller, endpoint_id)
     except Refused as refusal:
@@ -195,9 +200,7 @@ async def confirm_page(
 async def delete(
     endpoint_id: uuid.UUID, request: Request, signed_in: Console, app: AppServices
 ) -> Response:
-    require_administrator(signed_in, ONLY_ADMINISTRATORS)
-    await checked_form(request, signed_in)
-    await _endpoint(app, signed_in, endpoint_id)
+    await _to_change(request, signed_in, app, endpoint_id)
     await app.webhooks.delete(signed_in.caller, endpoint_id)
     return RedirectResponse("/console/webhooks?done=deleted", status_code=303)
 
@@ -206,9 +209,7 @@ async def delete(
 async def rotate_secret(
     endpoint_id: uuid.UUID, request: Request, signed_in: Console, app: AppServices
 ) -> Response:
-    require_administrator(signed_in, ONLY_ADMINISTRATORS)
-    await checked_form(request, signed_in)
-    await _endpoint(app, signed_in, endpoint_id)
+    await _to_change(request, signed_in, app, endpoint_id)
     rotated = await app.webhooks.rotate_secret(signed_in.caller, endpoint_id)
     endpoint = await _endpoint(app, signed_in, endpoint_id)
     return await _endpoint_page(app, signed_in, endpoint, secret=rotated.signing_secret)
@@ -218,9 +219,7 @@ async def rotate_secret(
 async def send_test(
     endpoint_id: uuid.UUID, request: Request, signed_in: Console, app: AppServices
 ) -> Response:
-    require_administrator(signed_in, ONLY_ADMINISTRATORS)
-    await checked_form(request, signed_in)
-    endpoint = await _endpoint(app, signed_in, endpoint_id)
+    _, endpoint = await _to_change(request, signed_in, app, endpoint_id)
     result = await app.webhooks.send_test(signed_in.caller, endpoint_id)
     if result.delivered:
         said = f"The test event was delivered: your endpoint answered {result.status_code}."
@@ -233,9 +232,7 @@ async def send_test(
 async def replay(
     endpoint_id: uuid.UUID, request: Request, signed_in: Console, app: AppServices
 ) -> Response:
-    require_administrator(signed_in, ONLY_ADMINISTRATORS)
-    values = await checked_form(request, signed_in)
-    await _endpoint(app, signed_in, endpoint_id)
+    values, _ = await _to_change(request, signed_in, app, endpoint_id)
     try:
         event_id = uuid.UUID((values.get("event_id") or [""])[0])
         await app.webhooks.replay(signed_in.caller, event_id)
