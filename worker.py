@@ -43,7 +43,7 @@ from workflows.late_payment import LatePaymentRefundWorkflow
 from workflows.outbox_dispatch import OutboxDispatchWorkflow
 from workflows.self_serve import SelfServeSignupWorkflow
 from workflows.webhook_delivery import WebhookDeliveryWorkflow
-from workflows.webhook_test import WebhookTestWorkflow
+from workflows.webhook_test_event import WebhookTestWorkflow
 from workflows.wl_managed import WlManagedSignupWorkflow
 
 WORKFLOWS: Sequence[type] = (

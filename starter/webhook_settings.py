@@ -43,7 +43,7 @@ from starter.auth import Caller
 from store import outbox
 from store.engine import SessionFactory, read_only
 from store.schema import WebhookDelivery, WebhookEndpoint, WebhookEvent, utcnow
-from workflows.webhook_test import WebhookTestWorkflow
+from workflows.webhook_test_event import WebhookTestWorkflow
 
 CHANGE = "change webhooks"
 TEST_WAIT = timedelta(seconds=45)
