@@ -7,7 +7,7 @@ in the background of the API process, writing how many rows it has started as it
 page can follow it. Each row's key is derived from its content (or given), so running the same
 file again, say after the process stopped half-way, creates nothing twice: rows already done
 come back as `already_existed`. Once finished, the rows themselves (contact data) are erased;
-the report per row stays.
+the report per row stays; so do those of a file checked and not imported within a day.
 """
 
 import asyncio
@@ -18,7 +18,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import null, select, update
 
 from domain.errors import BusinessError, Refused
 from starter.administration import require_administrator
@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 STALLED_AFTER = timedelta(minutes=2)
 """An import that has written no progress for this long has stopped (its process ended):
 the page offers to run it again, which is safe."""
+KEEP_UNSTARTED = timedelta(days=1)
+"""A checked file not imported within a day loses its rows (contact data): upload it again."""
 PROGRESS_EVERY = 10
 """Rows between two progress writes."""
 TEMPLATE_COLUMNS = [
@@ -103,6 +105,17 @@ class ConsoleImports:
             created_at=_now(),
         )
         async with self._sessions.begin() as session:
+            await session.execute(  # other checks nobody imported: their rows go
+                update(ConsoleImport)
+                .where(
+                    ConsoleImport.created_at < _now() - KEEP_UNSTARTED,
+                    ConsoleImport.finished_at.is_(None),
+                    (ConsoleImport.started_at.is_(None))
+                    | (ConsoleImport.updated_at < _now() - KEEP_UNSTARTED),
+                    ConsoleImport.rows.is_not(None),
+                )
+                .values(rows=null())  # SQL NULL, not JSON null
+            )
             session.add(row)
         return row
 
@@ -130,6 +143,7 @@ class ConsoleImports:
                 .where(
                     ConsoleImport.id == import_id,
                     ConsoleImport.finished_at.is_(None),
+                    ConsoleImport.rows.is_not(None),
                     (ConsoleImport.started_at.is_(None))
                     | (ConsoleImport.updated_at < now - STALLED_AFTER),
                 )
@@ -141,6 +155,11 @@ class ConsoleImports:
         self._running.add(task)
         task.add_done_callback(self._running.discard)
         return True
+
+    @staticmethod
+    def expired(found: ConsoleImport) -> bool:
+        """Checked, never finished, and its rows gone (see KEEP_UNSTARTED)."""
+        return found.finished_at is None and found.rows is None
 
     @staticmethod
     def stalled(found: ConsoleImport) -> bool:
@@ -173,7 +192,7 @@ class ConsoleImports:
             rows_done=report.summary.rows - report.summary.invalid,
             finished_at=_now(),
             report=report.model_dump(mode="json", exclude_none=True),
-            rows=None,
+            rows=null(),
         )
         log.info("console import %s finished: %s", import_id, report.summary.model_dump())
 

@@ -11,6 +11,7 @@ import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
@@ -118,6 +119,18 @@ class WlUsers:
         if self._client is None:
             raise RuntimeError("inviting sends an email through Temporal: give WlUsers a client")
         email = str(invite.email)
+        try:
+            invitation_id, user_id = await self._add_invited(white_label_id, invite, email, actor)
+        except IntegrityError:  # the same address invited twice at once: the other one won
+            raise Refused(BusinessError.USER_EXISTS, f"{email} is already a user") from None
+        await email_link(
+            self._client, self._settings, invitation_id, "an invitation to the console"
+        )
+        return await self.get(white_label_id, user_id)
+
+    async def _add_invited(
+        self, white_label_id: uuid.UUID, invite: UserInvite, email: str, actor: str
+    ) -> tuple[uuid.UUID, uuid.UUID]:
         async with self._sessions.begin() as session:
             user = await session.scalar(
                 select(WlUser).where(
@@ -155,10 +168,8 @@ class WlUsers:
                 actor=actor,
                 detail={"user_id": str(user.id), "role": invite.role.value},
             )
-        await email_link(
-            self._client, self._settings, invitation.id, "an invitation to the console"
-        )
-        return await self.get(white_label_id, user.id)
+            await session.flush()
+            return invitation.id, user.id
 
     async def change_role(
         self, white_label_id: uuid.UUID, user_id: uuid.UUID, role: UserRole, actor: str

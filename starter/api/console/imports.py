@@ -94,6 +94,8 @@ async def _import(app: AppServices, signed_in: SignedIn, import_id: uuid.UUID) -
 def _state(found: ConsoleImport) -> str:
     if found.finished_at is not None:
         return "finished"
+    if ConsoleImports.expired(found):
+        return "expired"
     if ConsoleImports.stalled(found):
         return "stalled"
     return "running" if found.started_at is not None else "checked"

@@ -7,12 +7,16 @@ import io
 import re
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from sqlalchemy import select, update
 from temporalio.worker import Worker
 
 from devstack.mailsink import MailSink
+from store.engine import SessionFactory
+from store.schema import ConsoleImport
 from tests.conftest import WhiteLabelFixture
 from tests.support.console_helpers import form_token_in, signed_in_client, staff_email
 
@@ -109,3 +113,34 @@ async def test_staff_cannot_import(
 
     assert page.status_code == 403
     assert "Import customers" not in customers.text
+
+
+async def test_a_file_checked_and_not_imported_within_a_day_loses_its_rows(
+    api_url: str, white_label: WhiteLabelFixture, mail_sink: MailSink, sessions: SessionFactory
+) -> None:
+    async with signed_in_client(api_url, mail_sink, white_label.admin_email) as console:
+        content = await template_with_rows(console, [f"old-{uuid.uuid4().hex[:6]}@x.example.com"])
+        old = await upload(console, "customers.csv", content)
+        old_id = uuid.UUID(old.headers["location"].rsplit("/", 1)[1])
+        async with sessions.begin() as session:
+            await session.execute(
+                update(ConsoleImport)
+                .where(ConsoleImport.id == old_id)
+                .values(created_at=datetime.now(UTC) - timedelta(days=2))
+            )
+        await upload(console, "customers.csv", content)  # any later check clears the old rows
+        page = await console.get(old.headers["location"])
+        started = await console.post(
+            f"{old.headers['location']}/start", data={"csrf_token": form_token_in(page.text)}
+        )
+    async with sessions() as session:
+        kept = await session.scalar(select(ConsoleImport.rows).where(ConsoleImport.id == old_id))
+        raw = await session.scalar(
+            select(ConsoleImport.id).where(ConsoleImport.id == old_id, ConsoleImport.rows.is_(None))
+        )
+
+    assert "This check has expired" in page.text
+    assert "Import 1 customer" not in page.text
+    assert started.status_code == 303
+    assert kept is None
+    assert raw == old_id  # SQL NULL, not a JSON null
