@@ -213,11 +213,12 @@ class WebhookActivities:
                 response = await http.post(url, content=body, headers=headers)
         except TargetNotAllowed:
             return WebhookTestResult(event_id=event_id, delivered=False, error=TARGET_NOT_ALLOWED)
-        except httpx.HTTPError as error:
+        except (httpx.HTTPError, OSError) as error:  # a name that does not resolve: OSError
             activity.logger.info("webhook test failed: %s", _short_error(error))
-            return WebhookTestResult(
-                event_id=event_id, delivered=False, error=_generic_error(error)
+            said = (
+                _generic_error(error) if isinstance(error, httpx.HTTPError) else "connection failed"
             )
+            return WebhookTestResult(event_id=event_id, delivered=False, error=said)
         return WebhookTestResult(
             event_id=event_id,
             delivered=response.is_success,

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowFailureError
 
 from domain.errors import BusinessError, Refused
 from domain.settings import Settings
@@ -225,14 +225,17 @@ class WebhookSettings:
         require_administrator(caller, CHANGE)
         endpoint = await self.endpoint(caller, endpoint_id)
         event_id = uuid.uuid4()
-        result: WebhookTestResult = await self._client.execute_workflow(
-            WebhookTestWorkflow.run,
-            WebhookTestInput(endpoint_id=endpoint.id, event_id=event_id),
-            id=webhook_test_workflow_id(endpoint.id, event_id),
-            task_queue=delivery_task_queue(self._settings.temporal_task_queue),
-            execution_timeout=TEST_WAIT,
-            static_summary="Send a test event to a webhook endpoint",
-        )
+        try:
+            result: WebhookTestResult = await self._client.execute_workflow(
+                WebhookTestWorkflow.run,
+                WebhookTestInput(endpoint_id=endpoint.id, event_id=event_id),
+                id=webhook_test_workflow_id(endpoint.id, event_id),
+                task_queue=delivery_task_queue(self._settings.temporal_task_queue),
+                execution_timeout=TEST_WAIT,
+                static_summary="Send a test event to a webhook endpoint",
+            )
+        except WorkflowFailureError:  # the worker could not even try (or took too long)
+            return WebhookTestResult(event_id=event_id, delivered=False, error="not sent")
         return result
 
     async def deliveries(
