@@ -51,7 +51,7 @@ async def record_shown(
             session,
             white_label_id=caller.white_label_id,
             customer_ids=customer_ids,
-            actor=f"wl_user:{caller.user_id}",
+            actor=caller.actor,
             route=route,
         )
 
@@ -64,6 +64,6 @@ async def record_request(
             session,
             white_label_id=caller.white_label_id,
             customer_id=customer_id,
-            actor=f"wl_user:{caller.user_id}",
+            actor=caller.actor,
             action=action,
         )

@@ -85,7 +85,7 @@ class ApiKeys:
                 white_label_id=caller.white_label_id,
                 customer_id=None,
                 action=KEY_CREATED_AUDIT,
-                actor=f"wl_user:{caller.user_id}",
+                actor=caller.actor,
                 detail={"api_key_id": str(key.id), "role": wanted.role.value},
             )
             view = _view(key, creator.email)
@@ -112,7 +112,7 @@ class ApiKeys:
                     white_label_id=caller.white_label_id,
                     customer_id=None,
                     action=KEY_REVOKED_AUDIT,
-                    actor=f"wl_user:{caller.user_id}",
+                    actor=caller.actor,
                     detail={"api_key_id": str(key.id)},
                 )
             creator = await session.get_one(WlUser, key.created_by_user_id)

@@ -41,6 +41,11 @@ class Caller:
     key_last_used_at: datetime | None = None
 
     @property
+    def actor(self) -> str:
+        """The audit trail's name for this caller (a named key acts for the user who made it)."""
+        return f"wl_user:{self.user_id}"
+
+    @property
     def is_administrator(self) -> bool:
         return self.role is UserRole.ADMINISTRATOR
 

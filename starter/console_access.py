@@ -227,5 +227,5 @@ class ConsoleAccess:
                     white_label_id=signed_in.caller.white_label_id,
                     customer_id=None,
                     action=SIGNED_OUT,
-                    actor=f"wl_user:{signed_in.caller.user_id}",
+                    actor=signed_in.caller.actor,
                 )

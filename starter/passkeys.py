@@ -222,7 +222,7 @@ class Passkeys:
                 white_label_id=signed_in.caller.white_label_id,
                 customer_id=None,
                 action=REMOVED,
-                actor=f"wl_user:{signed_in.caller.user_id}",
+                actor=signed_in.caller.actor,
                 detail={"passkey_id": str(passkey_id)},
             )
         return True

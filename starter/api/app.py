@@ -87,7 +87,6 @@ def create_app(
         imports=ConsoleImports(BulkOnboarding(signups, sessions), sessions),
         branding=Branding(sessions, settings),
         passkeys=Passkeys(sessions, settings),
-        resolver=resolver,
     )
     install_error_handlers(app)
     app.add_middleware(AccessLog, metrics=app.state.services.metrics)

@@ -11,7 +11,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from temporalio.client import Client
 
 from domain.settings import Settings
-from runtime.guarded_http import Resolver, system_resolver
 from starter.activation import Activation
 from starter.api.metrics import ApiMetrics
 from starter.api_keys import ApiKeys
@@ -51,8 +50,6 @@ class Services:
     imports: ConsoleImports
     branding: Branding
     passkeys: Passkeys
-    resolver: Resolver = system_resolver
-    """How the API looks up a webhook URL's host (the tests answer chosen addresses)."""
 
 
 def client_address(request: Request) -> str:

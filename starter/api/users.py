@@ -15,10 +15,6 @@ from starter.api.webhook_endpoints import ERRORS
 router = APIRouter(prefix="/v1/users", tags=["users"])
 
 
-def _actor(caller: AuthenticatedCaller) -> str:
-    return f"wl_user:{caller.user_id}"
-
-
 def _user_id(text: str) -> uuid.UUID:
     found = as_uuid(text)
     if found is None:
@@ -43,7 +39,7 @@ async def invite_user(body: UserInvite, app: AppServices, caller: AuthenticatedC
     """`409 UserExists` when the address is already a user. A removed user can be invited
     again. The new user has no API key of their own; an administrator makes named keys."""
     require_administrator(caller, "invite users")
-    return await app.users.invite(caller.white_label_id, body, _actor(caller))
+    return await app.users.invite(caller.white_label_id, body, caller.actor)
 
 
 @router.patch(
@@ -58,7 +54,7 @@ async def change_role(
     """`409 LastAdministrator` when this would leave the white label without one."""
     require_administrator(caller, "change roles")
     return await app.users.change_role(
-        caller.white_label_id, _user_id(user_id), body.role, _actor(caller)
+        caller.white_label_id, _user_id(user_id), body.role, caller.actor
     )
 
 
@@ -71,7 +67,7 @@ async def change_role(
 async def remove_user(user_id: AnyId, app: AppServices, caller: AuthenticatedCaller) -> Response:
     """`409 LastAdministrator` for the white label's last administrator."""
     require_administrator(caller, "remove users")
-    await app.users.remove(caller.white_label_id, _user_id(user_id), _actor(caller))
+    await app.users.remove(caller.white_label_id, _user_id(user_id), caller.actor)
     return Response(status_code=204)
 
 
@@ -87,4 +83,4 @@ async def end_sessions(
     """Any user may end their own sessions with their own key; an administrator anyone's."""
     if as_uuid(user_id) != caller.user_id or caller.key_id is not None:
         require_administrator(caller, "end another user's sessions")
-    return await app.users.end_sessions(caller.white_label_id, _user_id(user_id), _actor(caller))
+    return await app.users.end_sessions(caller.white_label_id, _user_id(user_id), caller.actor)

@@ -37,5 +37,5 @@ async def account_page(signed_in: Console, app: AppServices, done: str = "") -> 
 async def sign_out_everywhere(request: Request, signed_in: Console, app: AppServices) -> Response:
     await checked_form(request, signed_in)
     caller = signed_in.caller
-    await app.users.end_sessions(caller.white_label_id, caller.user_id, f"wl_user:{caller.user_id}")
+    await app.users.end_sessions(caller.white_label_id, caller.user_id, caller.actor)
     return RedirectResponse(SIGN_IN_PAGE, status_code=303)

@@ -20,6 +20,8 @@ from starter.api.console.session import (
     Console,
     ConsoleNotFound,
     checked_form,
+    first_value,
+    posted_form_id,
     require_administrator,
 )
 from starter.api.console.users import ROLE_WORDS
@@ -72,8 +74,8 @@ async def api_keys_page(signed_in: Console, app: AppServices, done: str = "") ->
 async def create_key(request: Request, signed_in: Console, app: AppServices) -> Response:
     require_administrator(signed_in, ONLY_ADMINISTRATORS)
     values = await checked_form(request, signed_in)
-    form = {name: (values.get(name) or [""])[0] for name in ("name", "role")}
-    form_id = (values.get("form_id") or [""])[0][:64] or None
+    form = {name: first_value(values, name) for name in ("name", "role")}
+    form_id = posted_form_id(values)
     try:
         wanted = ApiKeyCreate.model_validate(form)
     except ValidationError as error:

@@ -25,7 +25,7 @@ OTHER_ACTORS = {
 
 
 def _actor_words(actor: str, users: dict[str, str], signed_in: SignedIn) -> str:
-    if actor == f"wl_user:{signed_in.caller.user_id}":
+    if actor == signed_in.caller.actor:
         return f"You ({signed_in.email})"
     return users.get(actor) or OTHER_ACTORS.get(actor, actor)
 

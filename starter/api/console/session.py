@@ -105,8 +105,18 @@ async def checked_form(request: Request, signed_in: SignedIn) -> dict[str, list[
     for name, value in (await request.form()).multi_items():
         if isinstance(value, str):
             values.setdefault(name, []).append(value)
-    check_csrf(signed_in.csrf_token, (values.get(CSRF_FIELD) or [""])[0])
+    check_csrf(signed_in.csrf_token, first_value(values, CSRF_FIELD))
     return values
+
+
+def first_value(values: dict[str, list[str]], name: str) -> str:
+    """A posted field's value as typed ("" when absent; the first when sent twice)."""
+    return (values.get(name) or [""])[0]
+
+
+def posted_form_id(values: dict[str, list[str]]) -> str | None:
+    """The id a page put in its create form, so a resent form makes nothing twice."""
+    return first_value(values, "form_id")[:64] or None
 
 
 def form_token(request: Request) -> tuple[str, bool]:

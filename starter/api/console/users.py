@@ -21,6 +21,7 @@ from starter.api.console.session import (
     Console,
     ConsoleNotFound,
     checked_form,
+    first_value,
     require_administrator,
 )
 from starter.api.dependencies import AppServices
@@ -37,14 +38,6 @@ DONE = {
     "sessions": "Their sessions ended: they must sign in again.",
 }
 LABELS = {"email": "Email", "role": "Role"}
-
-
-def _actor(signed_in: SignedIn) -> str:
-    return f"wl_user:{signed_in.caller.user_id}"
-
-
-def _first(values: dict[str, list[str]], name: str) -> str:
-    return (values.get(name) or [""])[0].strip()
 
 
 @router.get("")
@@ -90,7 +83,7 @@ def _invite_form(
 async def invite(request: Request, signed_in: Console, app: AppServices) -> Response:
     require_administrator(signed_in, ONLY_ADMINISTRATORS)
     values = await checked_form(request, signed_in)
-    form = {"email": _first(values, "email"), "role": _first(values, "role")}
+    form = {name: first_value(values, name).strip() for name in ("email", "role")}
     try:
         wanted = UserInvite.model_validate(form)
     except ValidationError as error:
@@ -100,7 +93,7 @@ async def invite(request: Request, signed_in: Console, app: AppServices) -> Resp
             errors.setdefault(name, _said(name, form, field_message(str(problem["msg"]))))
         return _invite_form(app, signed_in, form, errors, 422)
     try:
-        await app.users.invite(signed_in.caller.white_label_id, wanted, _actor(signed_in))
+        await app.users.invite(signed_in.caller.white_label_id, wanted, signed_in.caller.actor)
     except Refused as refusal:
         errors = {refusal.rule.field or "email": refusal.message}
         return _invite_form(app, signed_in, form, errors, refusal.rule.http_status)
@@ -160,14 +153,14 @@ async def change_role(
     user = await _user(app, signed_in, user_id)
     values = await checked_form(request, signed_in)
     try:
-        role = UserRole(_first(values, "role"))
+        role = UserRole(first_value(values, "role").strip())
     except ValueError:
         return _user_page(
             app, signed_in, user, problem="Choose Administrator or Staff.", status_code=422
         )
     try:
         await app.users.change_role(
-            signed_in.caller.white_label_id, user_id, role, _actor(signed_in)
+            signed_in.caller.white_label_id, user_id, role, signed_in.caller.actor
         )
     except Refused as refusal:
         return _user_page(
@@ -184,7 +177,7 @@ async def end_sessions(
 ) -> Response:
     await _user(app, signed_in, user_id)
     await checked_form(request, signed_in)
-    await app.users.end_sessions(signed_in.caller.white_label_id, user_id, _actor(signed_in))
+    await app.users.end_sessions(signed_in.caller.white_label_id, user_id, signed_in.caller.actor)
     if user_id == signed_in.caller.user_id:
         return RedirectResponse(SIGN_IN_PAGE, status_code=303)
     return RedirectResponse(f"/console/users/{user_id}?done=sessions", status_code=303)
@@ -210,7 +203,7 @@ async def remove(
     user = await _user(app, signed_in, user_id)
     await checked_form(request, signed_in)
     try:
-        await app.users.remove(signed_in.caller.white_label_id, user_id, _actor(signed_in))
+        await app.users.remove(signed_in.caller.white_label_id, user_id, signed_in.caller.actor)
     except Refused as refusal:
         return _user_page(
             app, signed_in, user, problem=refusal.message, status_code=refusal.rule.http_status

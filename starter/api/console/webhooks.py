@@ -21,6 +21,8 @@ from starter.api.console.session import (
     Console,
     ConsoleNotFound,
     checked_form,
+    first_value,
+    posted_form_id,
     require_administrator,
 )
 from starter.api.dependencies import AppServices
@@ -76,10 +78,10 @@ async def add_endpoint(request: Request, signed_in: Console, app: AppServices) -
     require_administrator(signed_in, ONLY_ADMINISTRATORS)
     values = await checked_form(request, signed_in)
     form: dict[str, object] = {
-        "url": (values.get("url") or [""])[0].strip(),
+        "url": first_value(values, "url").strip(),
         "event_types": values.get("event_types", []),
     }
-    form_id = (values.get("form_id") or [""])[0][:64] or None
+    form_id = posted_form_id(values)
     errors: dict[str, str] = {}
     try:
         wanted = EndpointCreate.model_validate(form)
@@ -234,7 +236,7 @@ async def replay(
 ) -> Response:
     values, _ = await _to_change(request, signed_in, app, endpoint_id)
     try:
-        event_id = uuid.UUID((values.get("event_id") or [""])[0])
+        event_id = uuid.UUID(first_value(values, "event_id"))
         await app.webhooks.replay(signed_in.caller, event_id)
     except (ValueError, Refused):
         back = f"/console/webhooks/{endpoint_id}"
