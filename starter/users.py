@@ -68,16 +68,19 @@ class WlUsers:
         self._reads = read_only(sessions)
         self._settings = settings
 
-    async def list(self, white_label_id: uuid.UUID) -> list[UserView]:
+    async def _views(
+        self, white_label_id: uuid.UUID, only: uuid.UUID | None = None
+    ) -> list[UserView]:
+        """The white label's users (or the one asked for), with their sessions and
+        invitations read in two grouped queries."""
         now = _now()
+        query = select(WlUser).where(
+            WlUser.white_label_id == white_label_id, WlUser.removed_at.is_(None)
+        )
+        if only is not None:
+            query = query.where(WlUser.id == only)
         async with self._reads() as session:
-            users = list(
-                await session.scalars(
-                    select(WlUser)
-                    .where(WlUser.white_label_id == white_label_id, WlUser.removed_at.is_(None))
-                    .order_by(WlUser.created_at, WlUser.email)
-                )
-            )
+            users = list(await session.scalars(query.order_by(WlUser.created_at, WlUser.email)))
             ids = [user.id for user in users]
             open_sessions: dict[uuid.UUID, int] = {
                 user_id: count
@@ -108,10 +111,12 @@ class WlUsers:
             _view(user, open_sessions.get(user.id, 0), invitations.get(user.id)) for user in users
         ]
 
+    async def list(self, white_label_id: uuid.UUID) -> list[UserView]:
+        return await self._views(white_label_id)
+
     async def get(self, white_label_id: uuid.UUID, user_id: uuid.UUID) -> UserView:
-        for user in await self.list(white_label_id):
-            if user.id == user_id:
-                return user
+        for user in await self._views(white_label_id, user_id):
+            return user
         raise _not_found()
 
     async def invite(self, white_label_id: uuid.UUID, invite: UserInvite, actor: str) -> UserView:
