@@ -13,7 +13,7 @@ import logging
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,7 +30,7 @@ from starter.links import LinkInvalid, LinkNotAuthentic, verified_link
 from store import audit
 from store.brands import brand_of
 from store.engine import SessionFactory, read_only
-from store.schema import ConsoleSession, ConsoleSignIn, WhiteLabel, WlUser
+from store.schema import ConsoleSession, ConsoleSignIn, WhiteLabel, WlUser, utcnow
 from workflows.console_sign_in import ConsoleSignInWorkflow
 
 log = logging.getLogger(__name__)
@@ -61,10 +61,6 @@ class OpenedSession:
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def open_session(session: AsyncSession, user: WlUser, method: str, now: datetime) -> OpenedSession:
@@ -115,7 +111,7 @@ class ConsoleAccess:
         """Emails a link to every active user with this address (one per white label they
         belong to); says how many, for the tests and logs only, never for the page."""
         wanted = email.strip().lower()
-        expires_at = _now() + self._settings.console_sign_in_ttl
+        expires_at = utcnow() + self._settings.console_sign_in_ttl
         async with self._sessions.begin() as session:
             users = list(
                 await session.scalars(
@@ -147,14 +143,14 @@ class ConsoleAccess:
             or user is None
             or user.removed_at is not None
             or sign_in.used_at is not None
-            or sign_in.expires_at <= _now()
+            or sign_in.expires_at <= utcnow()
         ):
             raise LinkInvalid
 
     async def redeem(self, sign_in_id: uuid.UUID, token: str) -> OpenedSession:
         """Uses the link up and opens a session; LinkInvalid if it cannot be used."""
         self.verify(sign_in_id, token)
-        now = _now()
+        now = utcnow()
         async with self._sessions.begin() as session:
             used = await session.execute(
                 update(ConsoleSignIn)
@@ -178,7 +174,7 @@ class ConsoleAccess:
         """The session this cookie opens, or None when it has ended, idled out or aged out."""
         if not cookie_token or len(cookie_token) > 100:
             return None
-        now = _now()
+        now = utcnow()
         async with self._reads() as session:
             row = await session.scalar(
                 select(ConsoleSession).where(ConsoleSession.token_hash == _digest(cookie_token))
@@ -219,7 +215,7 @@ class ConsoleAccess:
             ended = await session.execute(
                 update(ConsoleSession)
                 .where(ConsoleSession.id == signed_in.session_id, ConsoleSession.ended_at.is_(None))
-                .values(ended_at=_now())
+                .values(ended_at=utcnow())
             )
             if ended.rowcount:  # type: ignore[attr-defined]
                 audit.record(

@@ -15,7 +15,7 @@ import csv
 import io
 import logging
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import null, select, update
@@ -26,7 +26,7 @@ from starter.auth import Caller
 from starter.bulk import BulkOnboarding, BulkReport
 from starter.rows_file import RowsFile, rows_from_bytes
 from store.engine import SessionFactory, read_only
-from store.schema import ConsoleImport
+from store.schema import ConsoleImport, utcnow
 
 log = logging.getLogger(__name__)
 STALLED_AFTER = timedelta(minutes=2)
@@ -45,10 +45,6 @@ TEMPLATE_EXAMPLE = [
     "wl_managed", "Mere", "Tane", "mere@harbourdental.example.com", "+6495550123",
     "Harbour Dental", "1 Quay Street", "Auckland", "1010", "NZ", "business", "1", "",
 ]  # fmt: skip
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def template_csv() -> str:
@@ -102,16 +98,16 @@ class ConsoleImports:
             rows=found.rows,
             lines=found.lines,
             checked=report.model_dump(mode="json", exclude_none=True),
-            created_at=_now(),
+            created_at=utcnow(),
         )
         async with self._sessions.begin() as session:
             await session.execute(  # other checks nobody imported: their rows go
                 update(ConsoleImport)
                 .where(
-                    ConsoleImport.created_at < _now() - KEEP_UNSTARTED,
+                    ConsoleImport.created_at < utcnow() - KEEP_UNSTARTED,
                     ConsoleImport.finished_at.is_(None),
                     (ConsoleImport.started_at.is_(None))
-                    | (ConsoleImport.updated_at < _now() - KEEP_UNSTARTED),
+                    | (ConsoleImport.updated_at < utcnow() - KEEP_UNSTARTED),
                     ConsoleImport.rows.is_not(None),
                 )
                 .values(rows=null())  # SQL NULL, not JSON null
@@ -136,7 +132,7 @@ class ConsoleImports:
         one starts again."""
         require_administrator(caller, "import customers")
         await self.get(caller, import_id)
-        now = _now()
+        now = utcnow()
         async with self._sessions.begin() as session:
             claimed = await session.execute(
                 update(ConsoleImport)
@@ -167,7 +163,7 @@ class ConsoleImports:
             found.started_at is not None
             and found.finished_at is None
             and found.updated_at is not None
-            and found.updated_at < _now() - STALLED_AFTER
+            and found.updated_at < utcnow() - STALLED_AFTER
         )
 
     async def _run(self, caller: Caller, import_id: uuid.UUID) -> None:
@@ -190,7 +186,7 @@ class ConsoleImports:
         await self._note(
             import_id,
             rows_done=report.summary.rows - report.summary.invalid,
-            finished_at=_now(),
+            finished_at=utcnow(),
             report=report.model_dump(mode="json", exclude_none=True),
             rows=null(),
         )
@@ -201,5 +197,5 @@ class ConsoleImports:
             await session.execute(
                 update(ConsoleImport)
                 .where(ConsoleImport.id == import_id)
-                .values(updated_at=_now(), **values)
+                .values(updated_at=utcnow(), **values)
             )

@@ -13,7 +13,7 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -43,7 +43,7 @@ from domain.settings import Settings
 from starter.console_access import OpenedSession, SignedIn, open_session
 from store import audit
 from store.engine import SessionFactory, read_only
-from store.schema import Passkey, PasskeyChallenge, WlUser
+from store.schema import Passkey, PasskeyChallenge, WlUser, utcnow
 
 log = logging.getLogger(__name__)
 REGISTERED = "passkey.registered"
@@ -69,10 +69,6 @@ class PasskeyView:
     last_used_at: datetime | None
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 class Passkeys:
     def __init__(self, sessions: SessionFactory, settings: Settings) -> None:
         self._sessions = sessions
@@ -86,12 +82,12 @@ class Passkeys:
             purpose=purpose,
             user_id=user_id,
             challenge=value,
-            created_at=_now(),
-            expires_at=_now() + timedelta(seconds=PASSKEY_CHALLENGE_TTL_SECONDS),
+            created_at=utcnow(),
+            expires_at=utcnow() + timedelta(seconds=PASSKEY_CHALLENGE_TTL_SECONDS),
         )
         async with self._sessions.begin() as session:
             await session.execute(  # the expired ones are of no use to anyone
-                delete(PasskeyChallenge).where(PasskeyChallenge.expires_at < _now())
+                delete(PasskeyChallenge).where(PasskeyChallenge.expires_at < utcnow())
             )
             session.add(row)
         return row.id
@@ -144,7 +140,7 @@ class Passkeys:
                 credential_id=verified.credential_id,
                 public_key=verified.credential_public_key,
                 sign_count=verified.sign_count,
-                created_at=_now(),
+                created_at=utcnow(),
             )
             session.add(passkey)
             await session.flush()
@@ -192,7 +188,7 @@ class Passkeys:
                 )
             except InvalidAuthenticationResponse:
                 raise PasskeyRefused from None
-            now = _now()
+            now = utcnow()
             passkey.sign_count = verified.new_sign_count
             passkey.last_used_at = now
             opened = open_session(session, user, "passkey", now)
@@ -230,7 +226,7 @@ class Passkeys:
     async def _use(self, challenge_id: uuid.UUID, purpose: str, user_id: uuid.UUID | None) -> bytes:
         """The challenge, used up now in a transaction of its own, so an answer that then
         fails to verify has spent it too; PasskeyRefused if it is unknown, used or expired."""
-        now = _now()
+        now = utcnow()
         async with self._sessions.begin() as session:
             used = await session.execute(
                 update(PasskeyChallenge)

@@ -8,7 +8,7 @@ leave the white label with none.
 """
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -32,11 +32,7 @@ from starter.auth import generate_api_key, hash_api_key
 from starter.console_access import email_link
 from store import audit
 from store.engine import SessionFactory, read_only
-from store.schema import ConsoleSession, ConsoleSignIn, WlUser
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
+from store.schema import ConsoleSession, ConsoleSignIn, WlUser, utcnow
 
 
 def _not_found() -> Refused:
@@ -48,7 +44,7 @@ async def end_sessions(session: AsyncSession, user_id: uuid.UUID) -> int:
     ended = await session.execute(
         update(ConsoleSession)
         .where(ConsoleSession.user_id == user_id, ConsoleSession.ended_at.is_(None))
-        .values(ended_at=_now())
+        .values(ended_at=utcnow())
     )
     return int(ended.rowcount)  # type: ignore[attr-defined]
 
@@ -73,7 +69,7 @@ class WlUsers:
     ) -> list[UserView]:
         """The white label's users (or the one asked for), with their sessions and
         invitations read in two grouped queries."""
-        now = _now()
+        now = utcnow()
         query = select(WlUser).where(
             WlUser.white_label_id == white_label_id, WlUser.removed_at.is_(None)
         )
@@ -152,7 +148,7 @@ class WlUsers:
                     email=email,
                     role=invite.role.value,
                     api_key_hash=hash_api_key(generate_api_key()),
-                    revoked_at=_now(),
+                    revoked_at=utcnow(),
                 )
                 session.add(user)
                 await session.flush()
@@ -161,7 +157,7 @@ class WlUsers:
                 user.role = invite.role.value
             invitation = ConsoleSignIn(
                 user_id=user.id,
-                expires_at=_now() + self._settings.console_invitation_ttl,
+                expires_at=utcnow() + self._settings.console_invitation_ttl,
                 is_invitation=True,
             )
             session.add(invitation)
@@ -200,7 +196,7 @@ class WlUsers:
         async with self._sessions.begin() as session:
             user = await self._locked_user(session, white_label_id, user_id)
             await self._refuse_last_administrator(session, user, "removed")
-            now = _now()
+            now = utcnow()
             user.removed_at = now
             user.revoked_at = user.revoked_at or now
             sessions_ended = await end_sessions(session, user.id)
